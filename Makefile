@@ -1,0 +1,75 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# xsynproxy top-level Makefile.
+#
+#   make                  module for KDIR (default: the running kernel) + synctl
+#   make install          install module (depmod) and synctl + man page
+#   make check            everything CI runs: deps, builds, unit tests, VM selftests
+#   make vm-modules       build the module for every kernel in tools/vm/kernels.conf
+#   make bench / demo     see Documentation/benchmarks.md and README.md
+
+KDIR	?= /lib/modules/$(shell uname -r)/build
+PREFIX	?= /usr/local
+W	?= 1
+SERIES	?= $(shell tools/vm/kernel list 2>/dev/null)
+
+KSRC	:= Kbuild $(wildcard kmod/*.c kmod/*.h) include/uapi/linux/xsynproxy.h
+
+.PHONY: all modules synctl install clean check deps vm-modules unit bench demo help
+
+all: modules synctl
+
+modules:
+	@test -d "$(KDIR)" || { echo "xsynproxy: no kernel build tree at $(KDIR);" \
+		"install linux-headers-$$(uname -r) or pass KDIR=" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) W=$(W) modules
+
+synctl:
+	$(MAKE) -C tools/synctl
+
+install: all
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
+	depmod -a $(notdir $(patsubst %/build,%,$(KDIR))) 2>/dev/null || depmod -a
+	$(MAKE) -C tools/synctl install PREFIX=$(PREFIX)
+
+# Out-of-tree builds for the test kernels, one directory per kernel so that
+# both can be built from one source tree: build/<abi>/ mirrors the sources
+# with symlinks and Kbuild puts its objects there.
+vm-modules: synctl
+	@set -e; for s in $(SERIES); do \
+		abi=$$(tools/vm/kernel resolve $$s); \
+		kdir=$$(tools/vm/kernel headers $$s); \
+		out=build/$$abi; \
+		mkdir -p $$out; \
+		for f in $(KSRC); do mkdir -p $$out/$$(dirname $$f); \
+			ln -sfn $(CURDIR)/$$f $$out/$$f; done; \
+		echo "  BUILD   xsynproxy.ko for $$abi"; \
+		$(MAKE) -s -C $$kdir M=$(CURDIR)/$$out W=$(W) modules 2>&1 | tee $$out/build.log; \
+		if grep -q 'warning:\|error:' $$out/build.log; then \
+			echo "xsynproxy: build for $$abi has warnings or errors" >&2; exit 1; fi; \
+		test -f $$out/xsynproxy.ko; \
+	done
+
+deps:
+	tools/deps
+
+unit:
+	$(MAKE) -s -C selftests/cookie check
+
+check:
+	tools/check
+
+bench:
+	tools/bench $(if $(QUICK),--quick)
+
+demo:
+	tools/demo
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null
+	$(MAKE) -C tools/synctl clean
+	-$(MAKE) -C selftests/cookie clean
+	rm -rf build
+
+help:
+	@sed -n '3,10p' Makefile

@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * xsynproxy: stateless SYN proxy with rolling-salt cookies.
+ *
+ * Generic netlink interface. Every object lives in the network namespace of
+ * the requesting socket. Commands that change state need CAP_NET_ADMIN in
+ * the user namespace owning that network namespace (GENL_UNS_ADMIN_PERM);
+ * reading needs no privilege except where noted.
+ *
+ * Conventions follow the rest of genetlink: a request carries a genlmsghdr
+ * with .cmd set to one of enum xsynproxy_cmd and .version XSYNPROXY_GENL_VERSION,
+ * followed by attributes of enum xsynproxy_attr. Errors come back as netlink
+ * error messages, usually with an extended ACK message naming the offending
+ * attribute.
+ */
+#ifndef _UAPI_LINUX_XSYNPROXY_H
+#define _UAPI_LINUX_XSYNPROXY_H
+
+#include <linux/types.h>
+
+#define XSYNPROXY_GENL_NAME	"xsynproxy"
+#define XSYNPROXY_GENL_VERSION	1
+
+/* Length of the master key, in bytes. */
+#define XSYNPROXY_KEY_LEN	16
+
+/*
+ * Commands.
+ *
+ * XSYNPROXY_CMD_INFO_GET (do)
+ *	Reply: VERSION, GENL_VERSION, STATE, PORT_COUNT, BUDGET, KEY_ID,
+ *	EPOCH, EPOCH_LEN.
+ *
+ * XSYNPROXY_CMD_PORT_ADD (do, admin)
+ *	Request: PORT_LO, optional PORT_HI (default PORT_LO), optional
+ *	PORT_ENABLED (default 1). Protects ports PORT_LO..PORT_HI inclusive.
+ *	The range must not overlap an existing one (-EEXIST). Reply: the new
+ *	range as in PORT_GET.
+ *
+ * XSYNPROXY_CMD_PORT_DEL (do, admin)
+ *	Request: PORT_LO, optional PORT_HI. Must name an existing range
+ *	exactly (-ENOENT otherwise). Without PORT_LO: flush all ranges.
+ *
+ * XSYNPROXY_CMD_PORT_SET (do, admin)
+ *	Request: PORT_LO, optional PORT_HI naming an existing range exactly,
+ *	PORT_ENABLED. Turns protection of that range on or off while keeping
+ *	it configured. Reply: the range.
+ *
+ * XSYNPROXY_CMD_PORT_GET (dump)
+ *	One message per range: PORT_LO, PORT_HI, PORT_ENABLED. Dumps set
+ *	NLM_F_DUMP_INTR when the table changed while being dumped.
+ *
+ * XSYNPROXY_CMD_SALT_GET (do)
+ *	Reply: KEY_ID, KEY_SHARED, EPOCH, EPOCH_LEN, PREV_KEY_ID (when the
+ *	previous key is still accepted). The key itself is never reported.
+ *
+ * XSYNPROXY_CMD_SALT_ROTATE (do, admin)
+ *	Request: optional KEY (XSYNPROXY_KEY_LEN bytes); without it a random
+ *	key is drawn. Cookies minted under the previous key stay valid for
+ *	the rest of their validity window. Reply: as SALT_GET.
+ *
+ * XSYNPROXY_CMD_SALT_SET (do, admin)
+ *	Request: optional KEY (installs it as a rotate would, marking the key
+ *	shared), optional EPOCH_LEN in seconds (1..3600). Reply: as SALT_GET.
+ *
+ * XSYNPROXY_CMD_BUDGET_SET (do, admin)
+ *	Request: BUDGET, SYN-ACKs per second the namespace may send; 0 means
+ *	unlimited. Reply: as INFO_GET.
+ *
+ * XSYNPROXY_CMD_STATS_GET (do)
+ *	Reply: STATS, a nest of enum xsynproxy_stat u64 counters summed over
+ *	all CPUs.
+ *
+ * XSYNPROXY_CMD_STATS_RESET (do, admin)
+ *	Zeroes the counters. Reply: STATS as they were just before.
+ *
+ * XSYNPROXY_CMD_COOKIE_MINT (do, admin)
+ *	Diagnostic: mints a cookie with the namespace's current secrets as
+ *	the datapath would for a SYN from SADDR:SPORT to DADDR:DPORT with
+ *	client ISN CLIENT_ISN and options MSS, WSCALE (15 = none), SACK, ECN,
+ *	TSTAMP. Reply: COOKIE, TSVAL (when TSTAMP), MSS (as encoded), EPOCH.
+ *	Lets tests check that the module and userspace share one cookie.
+ */
+enum xsynproxy_cmd {
+	XSYNPROXY_CMD_UNSPEC,
+	XSYNPROXY_CMD_INFO_GET,
+	XSYNPROXY_CMD_PORT_ADD,
+	XSYNPROXY_CMD_PORT_DEL,
+	XSYNPROXY_CMD_PORT_SET,
+	XSYNPROXY_CMD_PORT_GET,
+	XSYNPROXY_CMD_SALT_GET,
+	XSYNPROXY_CMD_SALT_ROTATE,
+	XSYNPROXY_CMD_SALT_SET,
+	XSYNPROXY_CMD_BUDGET_SET,
+	XSYNPROXY_CMD_STATS_GET,
+	XSYNPROXY_CMD_STATS_RESET,
+	XSYNPROXY_CMD_COOKIE_MINT,
+
+	__XSYNPROXY_CMD_MAX,
+	XSYNPROXY_CMD_MAX = __XSYNPROXY_CMD_MAX - 1
+};
+
+/*
+ * Attributes.
+ *
+ * VERSION	string, module version.
+ * GENL_VERSION	u32, XSYNPROXY_GENL_VERSION of the module.
+ * STATE	u32, enum xsynproxy_state of the namespace.
+ * PORT_LO	u16, first port of a range (1..65535).
+ * PORT_HI	u16, last port of a range (PORT_LO..65535).
+ * PORT_ENABLED	u8, 0 or 1.
+ * PORT_COUNT	u32, number of configured ranges.
+ * KEY		binary, XSYNPROXY_KEY_LEN bytes; write only.
+ * KEY_ID	u32, non-secret fingerprint of the master key, for comparing
+ *		keys across nodes.
+ * KEY_SHARED	u8, 1 when the key was set by the operator.
+ * PREV_KEY_ID	u32, fingerprint of the previous key while still accepted.
+ * EPOCH	u64, current epoch (wall-clock seconds / EPOCH_LEN).
+ * EPOCH_LEN	u32, epoch length in seconds.
+ * BUDGET	u32, SYN-ACKs per second, 0 = unlimited.
+ * STATS	nest of enum xsynproxy_stat, each u64.
+ * SADDR, DADDR	binary, 4 (IPv4) or 16 (IPv6) bytes, network order.
+ * SPORT, DPORT	u16, host order.
+ * CLIENT_ISN	u32.
+ * MSS		u16.
+ * WSCALE	u8, 0..14, 15 = no window scale option.
+ * SACK, ECN, TSTAMP	u8 flags.
+ * COOKIE	u32, server ISN.
+ * TSVAL	u32, SYN-ACK TSval.
+ */
+enum xsynproxy_attr {
+	XSYNPROXY_A_UNSPEC,
+	XSYNPROXY_A_PAD,
+	XSYNPROXY_A_VERSION,
+	XSYNPROXY_A_GENL_VERSION,
+	XSYNPROXY_A_STATE,
+	XSYNPROXY_A_PORT_LO,
+	XSYNPROXY_A_PORT_HI,
+	XSYNPROXY_A_PORT_ENABLED,
+	XSYNPROXY_A_PORT_COUNT,
+	XSYNPROXY_A_KEY,
+	XSYNPROXY_A_KEY_ID,
+	XSYNPROXY_A_KEY_SHARED,
+	XSYNPROXY_A_PREV_KEY_ID,
+	XSYNPROXY_A_EPOCH,
+	XSYNPROXY_A_EPOCH_LEN,
+	XSYNPROXY_A_BUDGET,
+	XSYNPROXY_A_STATS,
+	XSYNPROXY_A_SADDR,
+	XSYNPROXY_A_DADDR,
+	XSYNPROXY_A_SPORT,
+	XSYNPROXY_A_DPORT,
+	XSYNPROXY_A_CLIENT_ISN,
+	XSYNPROXY_A_MSS,
+	XSYNPROXY_A_WSCALE,
+	XSYNPROXY_A_SACK,
+	XSYNPROXY_A_ECN,
+	XSYNPROXY_A_TSTAMP,
+	XSYNPROXY_A_COOKIE,
+	XSYNPROXY_A_TSVAL,
+
+	__XSYNPROXY_A_MAX,
+	XSYNPROXY_A_MAX = __XSYNPROXY_A_MAX - 1
+};
+
+/*
+ * State of a namespace.
+ *
+ * IDLE		no port is protected; the hooks return at once.
+ * ACTIVE	answering SYNs for protected ports.
+ * BYPASS	net.ipv4.tcp_syncookies is 2: the kernel answers every SYN with
+ *		its own cookie and would reject a replayed SYN's request
+ *		socket, so xsynproxy steps aside and lets the stack handle
+ *		protected ports (counted as SYN_BYPASS).
+ */
+enum xsynproxy_state {
+	XSYNPROXY_STATE_IDLE,
+	XSYNPROXY_STATE_ACTIVE,
+	XSYNPROXY_STATE_BYPASS,
+};
+
+/*
+ * Counters, per namespace, summed over CPUs.
+ *
+ * SYN_RECV		SYNs to a protected port seen by the hook.
+ * SYN_ANSWERED		cookie SYN-ACKs sent.
+ * SYN_BAD_CSUM		SYNs dropped for a bad TCP checksum.
+ * SYN_MALFORMED	SYNs dropped for a bad header, options or flags, or
+ *			for being a fragment.
+ * SYN_OVER_BUDGET	SYNs dropped because the reply budget was spent.
+ * SYN_SEND_FAILED	SYN-ACKs that could not be built or routed.
+ * SYN_BYPASS		SYNs left to the stack while in BYPASS state.
+ * ACK_RECV		ACKs to a protected port with no socket, checked.
+ * COOKIE_VALID		ACKs whose cookie was valid.
+ * COOKIE_INVALID	ACKs dropped for a bad cookie.
+ * COOKIE_STALE		ACKs dropped for a cookie from an expired epoch.
+ * SYN_REPLAYED		reconstructed SYNs delivered to the stack.
+ * SYNACK_REWRITTEN	stack SYN-ACKs whose request socket got the cookie
+ *			ISN (and then were dropped).
+ * SYNACK_DROPPED	retransmitted stack SYN-ACKs for replayed SYNs,
+ *			dropped.
+ * REPLAY_FAILED	replays after which no request socket with the
+ *			cookie ISN existed (accept queue full, syncookies
+ *			mode, listener gone): the client retransmits and a
+ *			later segment replays again.
+ */
+enum xsynproxy_stat {
+	XSYNPROXY_STAT_UNSPEC,
+	XSYNPROXY_STAT_PAD,
+	XSYNPROXY_STAT_SYN_RECV,
+	XSYNPROXY_STAT_SYN_ANSWERED,
+	XSYNPROXY_STAT_SYN_BAD_CSUM,
+	XSYNPROXY_STAT_SYN_MALFORMED,
+	XSYNPROXY_STAT_SYN_OVER_BUDGET,
+	XSYNPROXY_STAT_SYN_SEND_FAILED,
+	XSYNPROXY_STAT_SYN_BYPASS,
+	XSYNPROXY_STAT_ACK_RECV,
+	XSYNPROXY_STAT_COOKIE_VALID,
+	XSYNPROXY_STAT_COOKIE_INVALID,
+	XSYNPROXY_STAT_COOKIE_STALE,
+	XSYNPROXY_STAT_SYN_REPLAYED,
+	XSYNPROXY_STAT_SYNACK_REWRITTEN,
+	XSYNPROXY_STAT_SYNACK_DROPPED,
+	XSYNPROXY_STAT_REPLAY_FAILED,
+
+	__XSYNPROXY_STAT_MAX,
+	XSYNPROXY_STAT_MAX = __XSYNPROXY_STAT_MAX - 1
+};
+
+#endif /* _UAPI_LINUX_XSYNPROXY_H */

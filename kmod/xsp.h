@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * xsynproxy internal declarations shared by the module's files.
+ */
+#ifndef _XSP_H
+#define _XSP_H
+
+#include <linux/types.h>
+#include <linux/mutex.h>
+#include <linux/percpu.h>
+#include <linux/rcupdate.h>
+#include <linux/workqueue.h>
+#include <linux/netfilter.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
+#include <uapi/linux/xsynproxy.h>
+
+#include "xsp_cookie.h"
+
+#define XSP_VERSION		"0.1.0"
+#define XSP_MAX_RANGES		1024
+#define XSP_DEFAULT_EPOCH_LEN	60
+#define XSP_MAX_EPOCH_LEN	3600
+
+struct xsp_range {
+	u16	lo;
+	u16	hi;
+	bool	enabled;
+};
+
+/*
+ * Protected ports. Immutable once published: writers build a new copy under
+ * xsp_net.lock and swap it in with rcu_assign_pointer(); the datapath only
+ * tests a bit of @map under rcu_read_lock().
+ */
+struct xsp_ports {
+	struct rcu_head		rcu;
+	unsigned int		nr;
+	unsigned int		nr_enabled;
+	DECLARE_BITMAP(map, 65536);
+	struct xsp_range	ranges[];
+};
+
+/*
+ * Cookie secrets. Immutable once published, replaced copy-on-write: by a
+ * rotate or set under xsp_net.lock, and by the refresh work when the epoch
+ * moves on.
+ */
+struct xsp_keys {
+	struct rcu_head		rcu;
+	struct xsp_secrets	s;
+	struct xsp_key		key;
+	u32			key_id;
+	u32			prev_key_id;
+	bool			shared;
+};
+
+/* One token bucket per CPU keeps the reply budget free of shared cachelines. */
+struct xsp_bucket {
+	u64	stamp;		/* jiffies of the last refill */
+	u32	tokens;
+};
+
+struct xsp_pcpu {
+	u64			stat[__XSYNPROXY_STAT_MAX];
+	struct xsp_bucket	bucket;
+};
+
+struct xsp_net {
+	struct net			*net;
+	/* Serialises every configuration change of this namespace. */
+	struct mutex			lock;
+	struct xsp_ports __rcu		*ports;
+	struct xsp_keys __rcu		*keys;
+	/* Bumped on every change of @ports; lets dumps flag interruption. */
+	unsigned int			ports_gen;
+	/* SYN-ACKs per second for the whole namespace, 0 = unlimited. */
+	u32				budget;
+	struct xsp_pcpu __percpu	*pcpu;
+	struct work_struct		refresh_work;
+	bool				hooks_registered;
+};
+
+extern unsigned int xsp_net_id;
+
+#ifndef NL_SET_ERR_MSG_FMT_MOD	/* 6.1 has no formatted extack messages */
+#define NL_SET_ERR_MSG_FMT_MOD(extack, fmt, args...) \
+	NL_SET_ERR_MSG_MOD(extack, "invalid port range")
+#endif
+
+static inline bool xsp_secrets_current(const struct xsp_secrets *s, u64 now)
+{
+	return s->epoch == xsp_secrets_epoch(s, now);
+}
+
+static inline bool xsp_secrets_prev_valid(const struct xsp_secrets *s, u64 now)
+{
+	return s->has_prev && xsp_secrets_epoch(s, now) <= s->prev_until;
+}
+
+static inline struct xsp_net *xsp_pernet(const struct net *net)
+{
+	return net_generic(net, xsp_net_id);
+}
+
+/* xsp_stats.c */
+static inline void xsp_inc(struct xsp_net *xn, enum xsynproxy_stat s)
+{
+	this_cpu_inc(xn->pcpu->stat[s]);
+}
+
+void xsp_stats_sum(struct xsp_net *xn, u64 *sum);
+void xsp_stats_reset(struct xsp_net *xn);
+bool xsp_budget_take(struct xsp_net *xn);
+
+/* xsp_pernet.c */
+int xsp_pernet_register(void);
+void xsp_pernet_unregister(void);
+u64 xsp_now(void);
+int xsp_ports_change(struct xsp_net *xn, int cmd, u16 lo, u16 hi, bool enabled,
+		     struct netlink_ext_ack *extack);
+int xsp_keys_replace(struct xsp_net *xn, const u8 *key, bool shared,
+		     u32 epoch_len);
+u32 xsp_key_fingerprint(const u8 *key);
+enum xsynproxy_state xsp_state(struct xsp_net *xn);
+const struct xsp_secrets *xsp_secrets_get(struct xsp_net *xn, u64 now);
+
+/* xsp_netlink.c */
+int xsp_genl_register(void);
+void xsp_genl_unregister(void);
+
+/* xsp_hooks.c */
+int xsp_hooks_register(struct net *net);
+void xsp_hooks_unregister(struct net *net);
+
+#endif /* _XSP_H */

@@ -1,0 +1,301 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per network namespace state: protected ports, cookie secrets, budget.
+ *
+ * Configuration is written under xsp_net.lock and published with RCU; the
+ * datapath reads it under rcu_read_lock() only. Old copies are freed with
+ * kfree_rcu(), so a reader that still holds one is never left dangling.
+ */
+#include <linux/bitmap.h>
+#include <linux/random.h>
+#include <linux/slab.h>
+#include <linux/timekeeping.h>
+#include <net/genetlink.h>
+
+#include "xsp.h"
+
+unsigned int xsp_net_id __read_mostly;
+
+/* Wall-clock seconds: nodes that share a key and a clock agree on epochs. */
+u64 xsp_now(void)
+{
+	return ktime_get_real_seconds();
+}
+
+enum xsynproxy_state xsp_state(struct xsp_net *xn)
+{
+	const struct xsp_ports *p;
+	bool active;
+
+	rcu_read_lock();
+	p = rcu_dereference(xn->ports);
+	active = p && p->nr_enabled;
+	rcu_read_unlock();
+	if (!active)
+		return XSYNPROXY_STATE_IDLE;
+	if (READ_ONCE(xn->net->ipv4.sysctl_tcp_syncookies) == 2)
+		return XSYNPROXY_STATE_BYPASS;
+	return XSYNPROXY_STATE_ACTIVE;
+}
+
+static struct xsp_ports *xsp_ports_alloc(unsigned int nr)
+{
+	struct xsp_ports *p = NULL;
+
+	return kzalloc(struct_size(p, ranges, nr), GFP_KERNEL);
+}
+
+static void xsp_keys_free_rcu(struct rcu_head *head)
+{
+	kfree_sensitive(container_of(head, struct xsp_keys, rcu));
+}
+
+static int xsp_range_find(const struct xsp_ports *p, u16 lo, u16 hi)
+{
+	unsigned int i;
+
+	for (i = 0; p && i < p->nr; i++)
+		if (p->ranges[i].lo == lo && p->ranges[i].hi == hi)
+			return i;
+	return -1;
+}
+
+/*
+ * Build the next port table from @old and one change, keeping ranges sorted
+ * and the bitmap in sync. All checks happen before anything is published,
+ * so a failed request leaves the old table untouched.
+ */
+int xsp_ports_change(struct xsp_net *xn, int cmd, u16 lo, u16 hi, bool enabled,
+		     struct netlink_ext_ack *extack)
+{
+	struct xsp_ports *old, *new;
+	unsigned int i, j, nr;
+	int idx;
+
+	lockdep_assert_held(&xn->lock);
+	old = rcu_dereference_protected(xn->ports, lockdep_is_held(&xn->lock));
+	nr = old ? old->nr : 0;
+
+	switch (cmd) {
+	case XSYNPROXY_CMD_PORT_ADD:
+		for (i = 0; i < nr; i++) {
+			if (old->ranges[i].lo <= hi && lo <= old->ranges[i].hi) {
+				NL_SET_ERR_MSG_FMT_MOD(extack,
+						       "ports %u-%u overlap configured range %u-%u",
+						       lo, hi, old->ranges[i].lo,
+						       old->ranges[i].hi);
+				return -EEXIST;
+			}
+		}
+		if (nr >= XSP_MAX_RANGES) {
+			NL_SET_ERR_MSG_MOD(extack, "too many port ranges");
+			return -ENOSPC;
+		}
+		new = xsp_ports_alloc(nr + 1);
+		if (!new)
+			return -ENOMEM;
+		for (i = 0, j = 0; i < nr; i++) {
+			if (j == i && old->ranges[i].lo > hi)
+				new->ranges[j++] = (struct xsp_range){ lo, hi, enabled };
+			new->ranges[j++] = old->ranges[i];
+		}
+		if (j == nr)
+			new->ranges[j++] = (struct xsp_range){ lo, hi, enabled };
+		new->nr = j;
+		break;
+	case XSYNPROXY_CMD_PORT_DEL:
+	case XSYNPROXY_CMD_PORT_SET:
+		idx = xsp_range_find(old, lo, hi);
+		if (idx < 0) {
+			NL_SET_ERR_MSG_FMT_MOD(extack,
+					       "no configured range %u-%u", lo, hi);
+			return -ENOENT;
+		}
+		new = xsp_ports_alloc(nr);
+		if (!new)
+			return -ENOMEM;
+		for (i = 0, j = 0; i < nr; i++) {
+			if (i == idx && cmd == XSYNPROXY_CMD_PORT_DEL)
+				continue;
+			new->ranges[j] = old->ranges[i];
+			if (i == idx)
+				new->ranges[j].enabled = enabled;
+			j++;
+		}
+		new->nr = j;
+		break;
+	case XSYNPROXY_CMD_UNSPEC:	/* flush */
+		new = NULL;
+		break;
+	default:
+		return -EOPNOTSUPP;
+	}
+
+	if (new) {
+		for (i = 0; i < new->nr; i++) {
+			if (!new->ranges[i].enabled)
+				continue;
+			new->nr_enabled++;
+			bitmap_set(new->map, new->ranges[i].lo,
+				   new->ranges[i].hi - new->ranges[i].lo + 1);
+		}
+		if (!new->nr) {
+			kfree(new);
+			new = NULL;
+		}
+	}
+	rcu_assign_pointer(xn->ports, new);
+	xn->ports_gen++;
+	if (old)
+		kfree_rcu(old, rcu);
+	return 0;
+}
+
+u32 xsp_key_fingerprint(const u8 *key)
+{
+	struct xsp_key k;
+
+	memcpy(k.bytes, key, sizeof(k.bytes));
+	return xsp_key_id(&k);
+}
+
+/*
+ * Install a new master key (@key non-NULL: the old one stays accepted for
+ * the rest of its validity window) and/or a new epoch length (@epoch_len
+ * non-zero: epochs are renumbered, so cookies in flight under the old length
+ * are lost; operators change it once, when setting up a cluster).
+ */
+int xsp_keys_replace(struct xsp_net *xn, const u8 *key, bool shared,
+		     u32 epoch_len)
+{
+	struct xsp_keys *old, *new;
+	struct xsp_key k;
+	u64 now = xsp_now();
+
+	lockdep_assert_held(&xn->lock);
+	old = rcu_dereference_protected(xn->keys, lockdep_is_held(&xn->lock));
+	new = kmemdup(old, sizeof(*old), GFP_KERNEL);
+	if (!new)
+		return -ENOMEM;
+
+	if (epoch_len && epoch_len != new->s.epoch_len) {
+		xsp_secrets_init(&new->s, &new->key, epoch_len, now);
+		new->prev_key_id = 0;
+	}
+	if (key) {
+		memcpy(k.bytes, key, sizeof(k.bytes));
+		new->prev_key_id = new->key_id;
+		new->key = k;
+		new->key_id = xsp_key_id(&k);
+		new->shared = shared;
+		xsp_secrets_rotate(&new->s, &k, now);
+		memzero_explicit(&k, sizeof(k));
+	}
+	rcu_assign_pointer(xn->keys, new);
+	call_rcu(&old->rcu, xsp_keys_free_rcu);
+	return 0;
+}
+
+/*
+ * Datapath accessor, under rcu_read_lock(). When the epoch has moved on the
+ * cookie code still computes the right salts (on the fly, slower), and the
+ * refresh work publishes a snapshot for the new epoch.
+ */
+const struct xsp_secrets *xsp_secrets_get(struct xsp_net *xn, u64 now)
+{
+	const struct xsp_keys *k = rcu_dereference(xn->keys);
+
+	if (unlikely(!xsp_secrets_current(&k->s, now)))
+		schedule_work(&xn->refresh_work);
+	return &k->s;
+}
+
+static void xsp_refresh_work(struct work_struct *work)
+{
+	struct xsp_net *xn = container_of(work, struct xsp_net, refresh_work);
+	struct xsp_keys *old, *new;
+
+	mutex_lock(&xn->lock);
+	old = rcu_dereference_protected(xn->keys, lockdep_is_held(&xn->lock));
+	new = kmemdup(old, sizeof(*old), GFP_KERNEL);
+	if (new && xsp_secrets_advance(&new->s, xsp_now())) {
+		if (!new->s.has_prev)
+			new->prev_key_id = 0;
+		rcu_assign_pointer(xn->keys, new);
+		call_rcu(&old->rcu, xsp_keys_free_rcu);
+	} else {
+		kfree_sensitive(new);
+	}
+	mutex_unlock(&xn->lock);
+}
+
+static int __net_init xsp_net_init(struct net *net)
+{
+	struct xsp_net *xn = xsp_pernet(net);
+	struct xsp_keys *keys;
+	int err;
+
+	xn->net = net;
+	mutex_init(&xn->lock);
+	INIT_WORK(&xn->refresh_work, xsp_refresh_work);
+
+	xn->pcpu = alloc_percpu(struct xsp_pcpu);
+	if (!xn->pcpu)
+		return -ENOMEM;
+
+	keys = kzalloc(sizeof(*keys), GFP_KERNEL);
+	if (!keys) {
+		err = -ENOMEM;
+		goto err_keys;
+	}
+	get_random_bytes(keys->key.bytes, sizeof(keys->key.bytes));
+	keys->key_id = xsp_key_id(&keys->key);
+	xsp_secrets_init(&keys->s, &keys->key, XSP_DEFAULT_EPOCH_LEN,
+			 xsp_now());
+	RCU_INIT_POINTER(xn->keys, keys);
+
+	err = xsp_hooks_register(net);
+	if (err)
+		goto err_hooks;
+	xn->hooks_registered = true;
+	return 0;
+
+err_hooks:
+	kfree_sensitive(keys);
+err_keys:
+	free_percpu(xn->pcpu);
+	return err;
+}
+
+static void __net_exit xsp_net_exit(struct net *net)
+{
+	struct xsp_net *xn = xsp_pernet(net);
+
+	if (xn->hooks_registered)
+		xsp_hooks_unregister(net);
+	/*
+	 * nf_unregister_net_hooks() waits for readers in the hooks, and the
+	 * netns is dead, so no netlink request can reach us any more.
+	 */
+	cancel_work_sync(&xn->refresh_work);
+	kfree(rcu_dereference_protected(xn->ports, 1));
+	kfree_sensitive(rcu_dereference_protected(xn->keys, 1));
+	free_percpu(xn->pcpu);
+}
+
+static struct pernet_operations xsp_net_ops = {
+	.init	= xsp_net_init,
+	.exit	= xsp_net_exit,
+	.id	= &xsp_net_id,
+	.size	= sizeof(struct xsp_net),
+};
+
+int xsp_pernet_register(void)
+{
+	return register_pernet_subsys(&xsp_net_ops);
+}
+
+void xsp_pernet_unregister(void)
+{
+	unregister_pernet_subsys(&xsp_net_ops);
+}

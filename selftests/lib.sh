@@ -1,0 +1,282 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Shared helpers for the xsynproxy selftests, after the kernel's
+# tools/testing/selftests/net/lib.sh: namespace setup with cleanup on every
+# path, check_err/check_fail/log_test, KTAP result lines.
+#
+# A test script sources this file, defines its test functions, lists them in
+# TESTS and calls run_tests. Each test prints one KTAP line:
+#   ok N - <script>: <description>
+#   not ok N - <script>: <description>
+#   ok N - <script>: <description> # SKIP <reason>
+# The script exits 0 when everything passed, 1 on any failure, 4 (KSFT_SKIP)
+# when everything was skipped.
+
+KSFT_PASS=0
+KSFT_FAIL=1
+KSFT_SKIP=4
+
+XSP_TEST_NAME=${XSP_TEST_NAME:-$(basename "$0" .sh)}
+XSP_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+XSP_SELFTESTS=$XSP_TOP/selftests
+XSP_TMP=$(mktemp -d /tmp/xsp-test.XXXXXX)
+
+RET=0
+XSP_NTEST=0
+XSP_NFAIL=0
+XSP_NSKIP=0
+XSP_RETMSG=
+XSP_NS_LIST=()
+XSP_DEFER=()
+VERBOSE=${VERBOSE:-0}
+
+# Generous: everything in the emulated guest runs 10-50x slower than native.
+XSP_WAIT=${XSP_WAIT:-30}
+
+# --- cleanup ---------------------------------------------------------------
+
+# defer CMD...: run CMD at cleanup, last deferred first.
+defer()
+{
+	XSP_DEFER+=("$*")
+}
+
+cleanup_all_ns()
+{
+	local ns
+
+	for ns in "${XSP_NS_LIST[@]}"; do
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
+		ip netns del "$ns" 2>/dev/null
+	done
+	XSP_NS_LIST=()
+}
+
+xsp_cleanup()
+{
+	local i
+
+	for ((i = ${#XSP_DEFER[@]} - 1; i >= 0; i--)); do
+		eval "${XSP_DEFER[$i]}" >/dev/null 2>&1
+	done
+	XSP_DEFER=()
+	cleanup_all_ns
+	rm -rf "$XSP_TMP"
+}
+trap xsp_cleanup EXIT
+trap 'exit 130' INT TERM
+
+# setup_ns VAR...: create a namespace per VAR with a unique name, lo up,
+# and store the name in VAR. All are deleted at exit.
+setup_ns()
+{
+	local var name
+
+	for var in "$@"; do
+		name=$var-$(mktemp -u XXXXXX)
+		ip netns add "$name" || return 1
+		ip -n "$name" link set lo up || return 1
+		XSP_NS_LIST+=("$name")
+		eval "$var=$name"
+	done
+}
+
+# --- results ---------------------------------------------------------------
+
+check_err()
+{
+	local err=$1 msg=$2
+
+	if [ "$RET" -eq 0 ] && [ "$err" -ne 0 ]; then
+		RET=$err
+		XSP_RETMSG=$msg
+	fi
+}
+
+check_fail()
+{
+	local err=$1 msg=$2
+
+	if [ "$RET" -eq 0 ] && [ "$err" -eq 0 ]; then
+		RET=1
+		XSP_RETMSG=$msg
+	fi
+}
+
+# log_test DESC: print the KTAP line for the checks since the last call.
+log_test()
+{
+	local desc="$XSP_TEST_NAME: $1"
+
+	XSP_NTEST=$((XSP_NTEST + 1))
+	if [ "$RET" -eq "$KSFT_SKIP" ]; then
+		XSP_NSKIP=$((XSP_NSKIP + 1))
+		echo "ok $XSP_NTEST - $desc # SKIP ${XSP_RETMSG}"
+	elif [ "$RET" -ne 0 ]; then
+		XSP_NFAIL=$((XSP_NFAIL + 1))
+		echo "not ok $XSP_NTEST - $desc"
+		[ -n "$XSP_RETMSG" ] && echo "#   $XSP_RETMSG"
+	else
+		echo "ok $XSP_NTEST - $desc"
+	fi
+	RET=0
+	XSP_RETMSG=
+}
+
+log_skip()
+{
+	RET=$KSFT_SKIP
+	XSP_RETMSG=$2
+	log_test "$1"
+}
+
+log_info()
+{
+	echo "# $*"
+}
+
+# run_tests: run every function named in $TESTS, each in a fresh set of
+# namespaces, then exit with the KSFT code.
+run_tests()
+{
+	local t
+
+	for t in $TESTS; do
+		RET=0
+		"$t"
+		xsp_cleanup_between
+	done
+	if [ "$XSP_NFAIL" -gt 0 ]; then
+		exit $KSFT_FAIL
+	elif [ "$XSP_NTEST" -gt 0 ] && [ "$XSP_NSKIP" -eq "$XSP_NTEST" ]; then
+		exit $KSFT_SKIP
+	fi
+	exit $KSFT_PASS
+}
+
+xsp_cleanup_between()
+{
+	local i
+
+	for ((i = ${#XSP_DEFER[@]} - 1; i >= 0; i--)); do
+		eval "${XSP_DEFER[$i]}" >/dev/null 2>&1
+	done
+	XSP_DEFER=()
+	cleanup_all_ns
+}
+
+# --- requirements ----------------------------------------------------------
+
+require_cmd()
+{
+	local c
+
+	for c in "$@"; do
+		if ! command -v "$c" >/dev/null; then
+			echo "# SKIP: $c not available"
+			exit $KSFT_SKIP
+		fi
+	done
+}
+
+require_root()
+{
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "# SKIP: need root"
+		exit $KSFT_SKIP
+	fi
+}
+
+# --- module and counters ---------------------------------------------------
+
+xsp_load()
+{
+	modprobe xsynproxy
+}
+
+xsp_unload()
+{
+	modprobe -r xsynproxy
+}
+
+xsp_loaded()
+{
+	grep -q '^xsynproxy ' /proc/modules
+}
+
+# xsp_stat NAME [NETNS]: print one counter (lower-case name, e.g. syn_answered).
+xsp_stat()
+{
+	local name=$1 ns=${2:-}
+
+	synctl ${ns:+-n "$ns"} -j stats | python3 -c \
+		"import json,sys; print(json.load(sys.stdin)['$name'])"
+}
+
+# xsp_stats_snapshot NETNS FILE: save all counters as JSON.
+xsp_stats_snapshot()
+{
+	synctl ${1:+-n "$1"} -j stats >"$2"
+}
+
+# xsp_stat_delta NAME BEFORE_FILE [NETNS]: counter growth since the snapshot.
+xsp_stat_delta()
+{
+	local name=$1 before=$2 ns=${3:-}
+	local now
+
+	now=$(xsp_stat "$name" "$ns") || return 1
+	python3 -c "import json; print($now - json.load(open('$before'))['$name'])"
+}
+
+# --- topology --------------------------------------------------------------
+
+# Two namespaces, client (10.0.1.1) and server (10.0.1.2), joined by veth.
+# Sets CLIENT, SERVER, CLIENT_IP, SERVER_IP.
+CLIENT_IP=10.0.1.1
+SERVER_IP=10.0.1.2
+
+setup_pair()
+{
+	setup_ns CLIENT SERVER || return 1
+	ip link add veth-c netns "$CLIENT" type veth peer name veth-s \
+		netns "$SERVER" || return 1
+	ip -n "$CLIENT" addr add $CLIENT_IP/24 dev veth-c
+	ip -n "$SERVER" addr add $SERVER_IP/24 dev veth-s
+	ip -n "$CLIENT" link set veth-c up
+	ip -n "$SERVER" link set veth-s up
+	# Offloads would hand tcpdump and scapy unfinished checksums.
+	ip netns exec "$CLIENT" ethtool -K veth-c tx off >/dev/null 2>&1
+	ip netns exec "$SERVER" ethtool -K veth-s tx off >/dev/null 2>&1
+	wait_for ip netns exec "$CLIENT" ping -c1 -W1 $SERVER_IP
+}
+
+# wait_for CMD...: retry CMD for up to XSP_WAIT seconds.
+wait_for()
+{
+	local i
+
+	for ((i = 0; i < XSP_WAIT * 5; i++)); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+# wait_listen NETNS PORT: wait until a TCP listener is on PORT in NETNS.
+wait_listen()
+{
+	wait_for sh -c "ip netns exec '$1' ss -Htln 'sport = :$2' | grep -q ."
+}
+
+# bg NETNS CMD...: start CMD in NETNS in the background, killed at cleanup.
+bg()
+{
+	local ns=$1
+
+	shift
+	ip netns exec "$ns" "$@" &
+	defer "kill $! 2>/dev/null; wait $! 2>/dev/null"
+	XSP_BG_PID=$!
+}
