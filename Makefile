@@ -35,7 +35,7 @@ install: all
 # Out-of-tree builds for the test kernels, one directory per kernel so that
 # both can be built from one source tree: build/<abi>/ mirrors the sources
 # with symlinks and Kbuild puts its objects there.
-vm-modules: synctl
+vm-modules:
 	@set -e; for s in $(SERIES); do \
 		abi=$$(tools/vm/kernel resolve $$s); \
 		kdir=$$(tools/vm/kernel headers $$s); \

@@ -76,6 +76,16 @@ struct xsp_replay {
 static DEFINE_PER_CPU(struct xsp_replay, xsp_replay_ctx);
 
 /*
+ * The replay context of this CPU, or NULL where no replay can be running:
+ * replays run with BHs disabled, so a preemptible caller is outside one
+ * (and must not look at a CPU it may be migrated away from).
+ */
+static struct xsp_replay *xsp_replay_get(void)
+{
+	return in_softirq() ? this_cpu_ptr(&xsp_replay_ctx) : NULL;
+}
+
+/*
  * Parse TCP options. Returns false for malformed lists: a length byte that
  * is missing, below 2 or runs past the header, or a known option of the
  * wrong size.
@@ -329,8 +339,8 @@ static bool xsp_replay_syn(struct xsp_net *xn, struct sk_buff *skb,
 			   const struct xsp_tcpopts *aopts,
 			   const struct nf_hook_state *state)
 {
-	struct xsp_replay *ctx = this_cpu_ptr(&xsp_replay_ctx);
 	struct net *net = state->net;
+	struct xsp_replay *ctx;
 	struct iphdr *niph;
 	struct tcphdr *nth;
 	struct sk_buff *syn;
@@ -352,7 +362,9 @@ static bool xsp_replay_syn(struct xsp_net *xn, struct sk_buff *skb,
 	nth->syn = 1;
 	nth->ece = o->ecn;
 	nth->cwr = o->ecn;
-	nth->window = th->window;
+	/* SYN windows are unscaled: give conntrack the client's real one. */
+	nth->window = htons(min_t(u32, U16_MAX, ntohs(th->window) <<
+				  (o->wscale == XSP_WSCALE_NONE ? 0 : o->wscale)));
 	used = xsp_write_opts((u8 *)(nth + 1), o->mss, o, o->wscale,
 			      aopts->tsval, 0);
 	xsp_put_opts(syn, nth, XSP_OPT_SPACE, used);
@@ -367,6 +379,9 @@ static bool xsp_replay_syn(struct xsp_net *xn, struct sk_buff *skb,
 	memset(IPCB(syn), 0, sizeof(struct inet_skb_parm));
 	IPCB(syn)->iif = syn->skb_iif;
 
+	/* Usually a no-op: PRE_ROUTING already runs with BHs disabled. */
+	local_bh_disable();
+	ctx = this_cpu_ptr(&xsp_replay_ctx);
 	ctx->syn = syn;
 	ctx->synack = NULL;
 	ctx->caddr = iph->saddr;
@@ -388,6 +403,7 @@ static bool xsp_replay_syn(struct xsp_net *xn, struct sk_buff *skb,
 	ok = ctx->rewritten;
 	ctx->syn = NULL;
 	ctx->synack = NULL;
+	local_bh_enable();
 	return ok;
 }
 
@@ -482,7 +498,7 @@ static unsigned int xsp_pre_routing(void *priv, struct sk_buff *skb,
 	iph = ip_hdr(skb);
 	if (iph->protocol != IPPROTO_TCP || skb->pkt_type != PACKET_HOST)
 		return NF_ACCEPT;
-	if (unlikely(this_cpu_read(xsp_replay_ctx.syn) == skb))
+	if (unlikely(in_softirq() && this_cpu_read(xsp_replay_ctx.syn) == skb))
 		return NF_ACCEPT;
 
 	thoff = ip_hdrlen(skb);
@@ -576,38 +592,81 @@ static void xsp_rewrite_req(struct xsp_replay *ctx, struct request_sock *req,
 	/* The checksum is left stale: this packet never leaves the host. */
 }
 
+/*
+ * A SYN-ACK the stack retransmits for a request socket that took a cookie
+ * ISN: the client has had our SYN-ACK and its data will complete the
+ * handshake, so this one is consumed too. Recognised by minting the cookie
+ * again from the request socket; only request sockets on protected ports
+ * pay for it, and only on retransmission.
+ */
+static bool xsp_req_has_cookie(struct xsp_net *xn, struct request_sock *req)
+{
+	const struct inet_request_sock *ireq = inet_rsk(req);
+	struct xsp_opts o = {};
+	struct xsp_tuple t = {};
+	u32 tsval;
+	u64 now;
+
+	t.family = AF_INET;
+	t.saddr.v4 = ireq->ir_rmt_addr;
+	t.daddr.v4 = ireq->ir_loc_addr;
+	t.sport = ireq->ir_rmt_port;
+	t.dport = htons(ireq->ir_num);
+	o.mss = req->mss;
+	o.wscale = ireq->wscale_ok ? ireq->snd_wscale : XSP_WSCALE_NONE;
+	o.sack = ireq->sack_ok;
+	o.tstamp = ireq->tstamp_ok;
+	o.ecn = ireq->ecn_ok;
+	now = xsp_now();
+	return xsp_cookie_mint(xsp_secrets_get(xn, now), &t,
+			       tcp_rsk(req)->rcv_isn, &o, &tsval, now) ==
+	       tcp_rsk(req)->snt_isn;
+}
+
 static unsigned int xsp_local_out(void *priv, struct sk_buff *skb,
 				  const struct nf_hook_state *state)
 {
-	struct xsp_replay *ctx = this_cpu_ptr(&xsp_replay_ctx);
+	struct xsp_replay *ctx = xsp_replay_get();
+	struct xsp_net *xn = xsp_pernet(state->net);
+	const struct xsp_ports *ports;
 	struct iphdr *iph;
 	struct tcphdr *th;
+	bool is_req;
 
-	if (likely(!ctx->syn))
+	ports = rcu_dereference(xn->ports);
+	if (likely(!ports || !ports->nr_enabled))
 		return NF_ACCEPT;
 
+	is_req = skb->sk && skb->sk->sk_state == TCP_NEW_SYN_RECV;
 	iph = ip_hdr(skb);
-	if (iph->protocol != IPPROTO_TCP || iph->daddr != ctx->caddr ||
-	    iph->saddr != ctx->saddr || ip_is_fragment(iph))
+	if (iph->protocol != IPPROTO_TCP || ip_is_fragment(iph) ||
+	    !(is_req || (ctx && ctx->syn)))
 		return NF_ACCEPT;
 	if (skb_ensure_writable(skb, ip_hdrlen(skb) + sizeof(*th)))
 		return NF_ACCEPT;
-	iph = ip_hdr(skb);
 	th = (struct tcphdr *)(skb_network_header(skb) + ip_hdrlen(skb));
-	if (!th->syn || !th->ack || th->source != ctx->sport ||
-	    th->dest != ctx->cport)
+	if (!th->syn || !th->ack || !xsp_port_protected(ports, th->source))
 		return NF_ACCEPT;
 	if (skb_ensure_writable(skb, ip_hdrlen(skb) + th->doff * 4))
 		return NF_ACCEPT;
 	iph = ip_hdr(skb);
 	th = (struct tcphdr *)(skb_network_header(skb) + ip_hdrlen(skb));
 
+	if (!ctx || !ctx->syn || iph->daddr != ctx->caddr || iph->saddr != ctx->saddr ||
+	    th->source != ctx->sport || th->dest != ctx->cport) {
+		if (is_req && xsp_req_has_cookie(xn, inet_reqsk(skb->sk))) {
+			xsp_inc(xn, XSYNPROXY_STAT_SYNACK_DROPPED);
+			consume_skb(skb);
+			return NF_STOLEN;
+		}
+		return NF_ACCEPT;
+	}
+
 	/* A SYN-ACK of the kernel's own cookies has no request socket. */
-	if (skb->sk && skb->sk->sk_state == TCP_NEW_SYN_RECV) {
+	if (is_req) {
 		xsp_rewrite_req(ctx, inet_reqsk(skb->sk), th);
 		ctx->rewritten = true;
-		xsp_inc(xsp_pernet(state->net),
-			XSYNPROXY_STAT_SYNACK_REWRITTEN);
+		xsp_inc(xn, XSYNPROXY_STAT_SYNACK_REWRITTEN);
 	}
 	ctx->synack = skb;
 	return NF_ACCEPT;
@@ -616,9 +675,9 @@ static unsigned int xsp_local_out(void *priv, struct sk_buff *skb,
 static unsigned int xsp_local_out_end(void *priv, struct sk_buff *skb,
 				      const struct nf_hook_state *state)
 {
-	struct xsp_replay *ctx = this_cpu_ptr(&xsp_replay_ctx);
+	struct xsp_replay *ctx = xsp_replay_get();
 
-	if (likely(ctx->synack != skb))
+	if (likely(!ctx || ctx->synack != skb))
 		return NF_ACCEPT;
 	ctx->synack = NULL;
 	consume_skb(skb);

@@ -1,0 +1,1161 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests of kmod/xsp_cookie.c, built in userspace through kshim.h.
+ *
+ *   test_cookie [--vectors FILE] [--start N]   run the tests, KTAP output
+ *   test_cookie --count                        print the number of tests
+ *   test_cookie --gen-vectors                  print vectors.txt
+ *
+ * Each test group prints one "ok N description" or "not ok N description"
+ * line; failures are detailed in "# " lines before it. Every input comes
+ * from a fixed-seed generator, so runs are reproducible.
+ */
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "xsp_cookie.h"
+
+#define T0		1700000000ULL	/* a wall-clock time, 2023-11-14 */
+#define DIAG_MAX	8
+
+static const u16 msstab4[XSP_MSS_NR] = XSP_MSS_TABLE_V4;
+static const u16 msstab6[XSP_MSS_NR] = XSP_MSS_TABLE_V6;
+
+static const char *vectors_path = "vectors.txt";
+static int diag_left;
+
+static void diag(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (diag_left-- <= 0) {
+		if (diag_left == -1)
+			printf("#   (further failures of this test not shown)\n");
+		return;
+	}
+	va_start(ap, fmt);
+	printf("#   ");
+	vprintf(fmt, ap);
+	printf("\n");
+	va_end(ap);
+}
+
+#define EXPECT(cond, ...)				\
+	do {						\
+		if (!(cond)) {				\
+			fails++;			\
+			diag(__VA_ARGS__);		\
+		}					\
+	} while (0)
+
+/* splitmix64: deterministic inputs */
+static u64 rng_state;
+
+static void rng_seed(u64 seed)
+{
+	rng_state = seed;
+}
+
+static u64 rnd(void)
+{
+	u64 z = (rng_state += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static void rand_key(struct xsp_key *k)
+{
+	unsigned int i;
+
+	for (i = 0; i < XSP_KEY_LEN; i++)
+		k->bytes[i] = (u8)rnd();
+}
+
+static void rand_tuple(struct xsp_tuple *t, int family)
+{
+	unsigned int i;
+
+	memset(t, 0, sizeof(*t));
+	t->family = (u8)family;
+	if (family == AF_INET6) {
+		for (i = 0; i < 16; i++) {
+			t->saddr.v6.s6_addr[i] = (u8)rnd();
+			t->daddr.v6.s6_addr[i] = (u8)rnd();
+		}
+	} else {
+		t->saddr.v4 = (u32)rnd();
+		t->daddr.v4 = (u32)rnd();
+	}
+	t->sport = (u16)rnd();
+	t->dport = (u16)rnd();
+}
+
+static void rand_opts(struct xsp_opts *o)
+{
+	u64 r = rnd();
+
+	memset(o, 0, sizeof(*o));
+	o->mss = (u16)r;
+	o->wscale = (r >> 16) % 16;
+	o->sack = (r >> 24) & 1;
+	o->ecn = (r >> 25) & 1;
+	o->tstamp = (r >> 26) & 1;
+}
+
+static const char *tuple_str(const struct xsp_tuple *t)
+{
+	static char buf[160];
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+
+	inet_ntop(t->family, &t->saddr, a, sizeof(a));
+	inet_ntop(t->family, &t->daddr, b, sizeof(b));
+	snprintf(buf, sizeof(buf), "%s:%u->%s:%u", a, ntohs(t->sport), b,
+		 ntohs(t->dport));
+	return buf;
+}
+
+static u16 expect_mss(int family, u16 mss)
+{
+	const u16 *tab = family == AF_INET6 ? msstab6 : msstab4;
+	int i;
+
+	for (i = XSP_MSS_NR - 1; i >= 0; i--)
+		if (mss >= tab[i])
+			return tab[i];
+	return tab[0];
+}
+
+static bool opts_eq(const struct xsp_opts *a, const struct xsp_opts *b)
+{
+	return a->mss == b->mss && a->wscale == b->wscale &&
+	       a->sack == b->sack && a->ecn == b->ecn &&
+	       a->tstamp == b->tstamp;
+}
+
+/* Mint with @mint_s at @t_mint, check with @chk_s at @t_chk. */
+static bool keyset_eq(const struct xsp_keyset *a, const struct xsp_keyset *b)
+{
+	return !memcmp(&a->master, &b->master, sizeof(a->master)) &&
+	       !memcmp(a->salt, b->salt, sizeof(a->salt)) && a->id == b->id;
+}
+
+static bool secrets_eq(const struct xsp_secrets *a,
+		       const struct xsp_secrets *b)
+{
+	if (!keyset_eq(&a->cur, &b->cur) || a->epoch != b->epoch ||
+	    a->epoch_start != b->epoch_start ||
+	    a->epoch_len != b->epoch_len || a->has_prev != b->has_prev)
+		return false;
+	return !a->has_prev || (keyset_eq(&a->prev, &b->prev) &&
+				a->prev_epoch == b->prev_epoch &&
+				a->prev_until == b->prev_until);
+}
+
+static int mint_check(const struct xsp_secrets *mint_s, u64 t_mint,
+		      const struct xsp_secrets *chk_s, u64 t_chk,
+		      const struct xsp_tuple *t, u32 cisn, struct xsp_opts *o,
+		      struct xsp_opts *out)
+{
+	u32 isn, tsval = 0;
+
+	isn = xsp_cookie_mint(mint_s, t, cisn, o, &tsval, t_mint);
+	return xsp_cookie_check(chk_s, t, cisn, isn, o->tstamp, tsval, out,
+				t_chk);
+}
+
+/* ------------------------------------------------------------------ */
+
+/* SipHash paper / reference implementation vectors, key 00..0f. */
+static const u64 siphash_vectors[64] = {
+	0x726fdb47dd0e0e31ULL, 0x74f839c593dc67fdULL, 0x0d6c8009d9a94f5aULL,
+	0x85676696d7fb7e2dULL, 0xcf2794e0277187b7ULL, 0x18765564cd99a68dULL,
+	0xcbc9466e58fee3ceULL, 0xab0200f58b01d137ULL, 0x93f5f5799a932462ULL,
+	0x9e0082df0ba9e4b0ULL, 0x7a5dbbc594ddb9f3ULL, 0xf4b32f46226bada7ULL,
+	0x751e8fbc860ee5fbULL, 0x14ea5627c0843d90ULL, 0xf723ca908e7af2eeULL,
+	0xa129ca6149be45e5ULL, 0x3f2acc7f57c29bdbULL, 0x699ae9f52cbe4794ULL,
+	0x4bc1b3f0968dd39cULL, 0xbb6dc91da77961bdULL, 0xbed65cf21aa2ee98ULL,
+	0xd0f2cbb02e3b67c7ULL, 0x93536795e3a33e88ULL, 0xa80c038ccd5ccec8ULL,
+	0xb8ad50c6f649af94ULL, 0xbce192de8a85b8eaULL, 0x17d835b85bbb15f3ULL,
+	0x2f2e6163076bcfadULL, 0xde4daaaca71dc9a5ULL, 0xa6a2506687956571ULL,
+	0xad87a3535c49ef28ULL, 0x32d892fad841c342ULL, 0x7127512f72f27cceULL,
+	0xa7f32346f95978e3ULL, 0x12e0b01abb051238ULL, 0x15e034d40fa197aeULL,
+	0x314dffbe0815a3b4ULL, 0x027990f029623981ULL, 0xcadcd4e59ef40c4dULL,
+	0x9abfd8766a33735cULL, 0x0e3ea96b5304a7d0ULL, 0xad0c42d6fc585992ULL,
+	0x187306c89bc215a9ULL, 0xd4a60abcf3792b95ULL, 0xf935451de4f21df2ULL,
+	0xa9538f0419755787ULL, 0xdb9acddff56ca510ULL, 0xd06c98cd5c0975ebULL,
+	0xe612a3cb9ecba951ULL, 0xc766e62cfcadaf96ULL, 0xee64435a9752fe72ULL,
+	0xa192d576b245165aULL, 0x0a8787bf8ecb74b2ULL, 0x81b3e73d20b49b6fULL,
+	0x7fa8220ba3b2eceaULL, 0x245731c13ca42499ULL, 0xb78dbfaf3a8d83bdULL,
+	0xea1ad565322a1a0bULL, 0x60e61c23a3795013ULL, 0x6606d7e446282b93ULL,
+	0x6ca4ecb15c5f91e1ULL, 0x9f626da15c9625f3ULL, 0xe51b38608ef25f57ULL,
+	0x958a324ceb064572ULL,
+};
+
+static int test_siphash_vectors(void)
+{
+	const siphash_key_t key = {
+		{ 0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL }
+	};
+	u8 msg[64], odd[65];
+	unsigned int i;
+	int fails = 0;
+	u64 h;
+
+	for (i = 0; i < 64; i++) {
+		msg[i] = (u8)i;
+		odd[i + 1] = (u8)i;
+	}
+	for (i = 0; i < 64; i++) {
+		h = siphash(msg, i, &key);
+		EXPECT(h == siphash_vectors[i],
+		       "len %u: got %016" PRIx64 " want %016" PRIx64, i, h,
+		       siphash_vectors[i]);
+		h = siphash(odd + 1, i, &key);
+		EXPECT(h == siphash_vectors[i], "len %u unaligned: %016" PRIx64,
+		       i, h);
+	}
+	return fails;
+}
+
+static void put_le64(u8 *p, u64 v)
+{
+	unsigned int i;
+
+	for (i = 0; i < 8; i++)
+		p[i] = (u8)(v >> (8 * i));
+}
+
+/* siphash_Nu64() hash little-endian words, like the kernel's. */
+static int test_siphash_words(void)
+{
+	siphash_key_t key;
+	unsigned int i;
+	int fails = 0;
+	u64 w[3];
+	u8 b[24];
+
+	rng_seed(2);
+	for (i = 0; i < 1000; i++) {
+		key.key[0] = rnd();
+		key.key[1] = rnd();
+		w[0] = rnd();
+		w[1] = rnd();
+		w[2] = rnd();
+		put_le64(b, w[0]);
+		put_le64(b + 8, w[1]);
+		put_le64(b + 16, w[2]);
+		EXPECT(siphash_1u64(w[0], &key) == siphash(b, 8, &key),
+		       "1u64 #%u", i);
+		EXPECT(siphash_2u64(w[0], w[1], &key) == siphash(b, 16, &key),
+		       "2u64 #%u", i);
+		EXPECT(siphash_3u64(w[0], w[1], w[2], &key) ==
+		       siphash(b, 24, &key), "3u64 #%u", i);
+	}
+	return fails;
+}
+
+static int test_mss_table(void)
+{
+	static const int fams[2] = { AF_INET, AF_INET6 };
+	unsigned int f, i, idx;
+	int fails = 0;
+	u16 m;
+	u32 mss;
+
+	for (f = 0; f < 2; f++) {
+		const u16 *tab = fams[f] == AF_INET6 ? msstab6 : msstab4;
+
+		for (i = 0; i < XSP_MSS_NR; i++) {
+			EXPECT(xsp_mss_table(fams[f], i) == tab[i],
+			       "af %d idx %u", fams[f], i);
+			EXPECT(i == 0 || tab[i] > tab[i - 1],
+			       "af %d table not ascending at %u", fams[f], i);
+		}
+		EXPECT(xsp_mss_table(fams[f], XSP_MSS_NR) == 0 &&
+		       xsp_mss_table(fams[f], ~0U) == 0,
+		       "af %d: index out of range not 0", fams[f]);
+		EXPECT(tab[0] == (fams[f] == AF_INET6 ? XSP_MSS_DEFAULT_V6 :
+				  XSP_MSS_DEFAULT_V4),
+		       "af %d: first entry is not the RFC default", fams[f]);
+		EXPECT(xsp_mss_table(fams[f], xsp_mss_index(fams[f], 0)) ==
+		       tab[0], "af %d: no MSS option", fams[f]);
+		for (mss = 0; mss <= 0xffff; mss++) {
+			idx = xsp_mss_index(fams[f], (u16)mss);
+			m = xsp_mss_table(fams[f], idx);
+			EXPECT(idx < XSP_MSS_NR && m == expect_mss(fams[f], mss),
+			       "af %d mss %u: idx %u -> %u", fams[f], mss, idx,
+			       m);
+		}
+	}
+	return fails;
+}
+
+static int test_roundtrip(int family)
+{
+	static const u16 extra[] = { 0, 1, 100, 535, 537, 1000, 1219, 1221,
+				     1459, 1461, 1500, 4000, 8939, 8941, 8959,
+				     8961, 9000, 16384, 65535 };
+	const u16 *tab = family == AF_INET6 ? msstab6 : msstab4;
+	unsigned int nm = 0, i, mi, ws, bits, nr = 0;
+	struct xsp_opts o, in, out;
+	u16 mss[3 * XSP_MSS_NR + sizeof(extra) / sizeof(extra[0])];
+	struct xsp_secrets s;
+	struct xsp_tuple t;
+	struct xsp_key k;
+	u32 cisn, isn, tsval;
+	int fails = 0, rc;
+	u64 now;
+
+	for (i = 0; i < XSP_MSS_NR; i++) {
+		mss[nm++] = tab[i];
+		mss[nm++] = tab[i] - 1;
+		mss[nm++] = tab[i] + 1;
+	}
+	for (i = 0; i < sizeof(extra) / sizeof(extra[0]); i++)
+		mss[nm++] = extra[i];
+
+	rng_seed(family);
+	rand_key(&k);
+	now = T0 + rnd() % 1000;
+	xsp_secrets_init(&s, &k, 60, now);
+	for (mi = 0; mi < nm; mi++) {
+		/* 0..15 plus out-of-range 16, 200, 255, clamped to 14 */
+		for (ws = 0; ws < 19; ws++) {
+			for (bits = 0; bits < 8; bits++) {
+				rand_tuple(&t, family);
+				cisn = (u32)rnd();
+				memset(&in, 0, sizeof(in));
+				in.mss = mss[mi];
+				in.wscale = ws < 16 ? ws : ws == 16 ? 16 :
+					    ws == 17 ? 200 : 255;
+				in.sack = bits & 1;
+				in.ecn = (bits >> 1) & 1;
+				in.tstamp = (bits >> 2) & 1;
+				o = in;
+				tsval = 0;
+				isn = xsp_cookie_mint(&s, &t, cisn, &o, &tsval,
+						      now);
+				nr++;
+				EXPECT(o.mss == expect_mss(family, in.mss),
+				       "mint mss %u -> %u", in.mss, o.mss);
+				EXPECT(o.wscale == (in.wscale > 15 ? 14 :
+						    in.wscale),
+				       "mint wscale %u -> %u", in.wscale,
+				       o.wscale);
+				EXPECT(o.sack == in.sack && o.ecn == in.ecn &&
+				       o.tstamp == in.tstamp,
+				       "mint changed flags");
+				memset(&out, 0xa5, sizeof(out));
+				rc = xsp_cookie_check(&s, &t, cisn, isn,
+						      o.tstamp, tsval, &out,
+						      now);
+				EXPECT(rc == 0 && opts_eq(&o, &out),
+				       "%s mss %u ws %u bits %u: rc %d out mss %u ws %u sack %u ecn %u ts %u",
+				       tuple_str(&t), in.mss, in.wscale, bits,
+				       rc, out.mss, out.wscale, out.sack,
+				       out.ecn, out.tstamp);
+				/* still valid in the next epoch */
+				rc = xsp_cookie_check(&s, &t, cisn, isn,
+						      o.tstamp, tsval, &out,
+						      now + 60);
+				EXPECT(rc == 0 && opts_eq(&o, &out),
+				       "next epoch: rc %d", rc);
+			}
+		}
+	}
+	printf("#   %u cookies minted and checked\n", nr);
+	return fails;
+}
+
+static int test_roundtrip4(void)
+{
+	return test_roundtrip(AF_INET);
+}
+
+static int test_roundtrip6(void)
+{
+	return test_roundtrip(AF_INET6);
+}
+
+/* Flips of the ISN, TSecr, client ISN and the TS option itself. */
+static int test_flip_seq(void)
+{
+	unsigned int n, b, fam, tried = 0;
+	struct xsp_opts o, out;
+	struct xsp_secrets s;
+	struct xsp_tuple t;
+	u32 cisn, isn, tsval;
+	struct xsp_key k;
+	int fails = 0, rc;
+	bool ts;
+
+	rng_seed(10);
+	rand_key(&k);
+	xsp_secrets_init(&s, &k, 60, T0);
+	for (fam = 0; fam < 2; fam++) {
+		for (n = 0; n < 64; n++) {
+			rand_tuple(&t, fam ? AF_INET6 : AF_INET);
+			rand_opts(&o);
+			o.tstamp = n & 1;
+			ts = o.tstamp;
+			cisn = (u32)rnd();
+			isn = xsp_cookie_mint(&s, &t, cisn, &o, &tsval, T0);
+			rc = xsp_cookie_check(&s, &t, cisn, isn, ts, tsval,
+					      &out, T0);
+			EXPECT(rc == 0, "unmodified cookie rejected: %d", rc);
+			for (b = 0; b < 32; b++) {
+				rc = xsp_cookie_check(&s, &t, cisn,
+						      isn ^ (1U << b), ts,
+						      tsval, &out, T0);
+				EXPECT(rc != 0, "%s ts %d: ISN bit %u flip accepted",
+				       tuple_str(&t), ts, b);
+				rc = xsp_cookie_check(&s, &t, cisn ^ (1U << b),
+						      isn, ts, tsval, &out,
+						      T0);
+				EXPECT(rc != 0, "%s ts %d: client ISN bit %u flip accepted",
+				       tuple_str(&t), ts, b);
+				tried += 2;
+				if (!ts)
+					continue;
+				rc = xsp_cookie_check(&s, &t, cisn, isn, ts,
+						      tsval ^ (1U << b), &out,
+						      T0);
+				EXPECT(rc != 0, "%s: TSecr bit %u flip accepted",
+				       tuple_str(&t), b);
+				tried++;
+			}
+			/* TS option stripped from, or added to, the ACK */
+			rc = xsp_cookie_check(&s, &t, cisn, isn, !ts,
+					      ts ? 0 : (u32)rnd(), &out, T0);
+			EXPECT(rc != 0, "%s: TS option %s accepted",
+			       tuple_str(&t), ts ? "stripped" : "added");
+			tried++;
+		}
+	}
+	printf("#   %u modified ACKs rejected\n", tried - fails);
+	return fails;
+}
+
+/* Flips of every address and port bit, and swapped directions. */
+static int test_flip_tuple(void)
+{
+	unsigned int n, byte, b, fam, alen, tried = 0;
+	struct xsp_tuple t, t2;
+	struct xsp_opts o, out;
+	struct xsp_secrets s;
+	u32 cisn, isn, tsval;
+	struct xsp_key k;
+	int fails = 0, rc;
+	u8 *p;
+
+	rng_seed(11);
+	rand_key(&k);
+	xsp_secrets_init(&s, &k, 60, T0);
+	for (fam = 0; fam < 2; fam++) {
+		alen = fam ? 16 : 4;
+		for (n = 0; n < 48; n++) {
+			rand_tuple(&t, fam ? AF_INET6 : AF_INET);
+			rand_opts(&o);
+			o.tstamp = n & 1;
+			cisn = (u32)rnd();
+			isn = xsp_cookie_mint(&s, &t, cisn, &o, &tsval, T0);
+			for (byte = 0; byte < 2 * alen + 4; byte++) {
+				for (b = 0; b < 8; b++) {
+					t2 = t;
+					if (byte < alen)
+						p = (u8 *)&t2.saddr + byte;
+					else if (byte < 2 * alen)
+						p = (u8 *)&t2.daddr + byte -
+						    alen;
+					else if (byte < 2 * alen + 2)
+						p = (u8 *)&t2.sport + byte -
+						    2 * alen;
+					else
+						p = (u8 *)&t2.dport + byte -
+						    2 * alen - 2;
+					*p ^= 1U << b;
+					rc = xsp_cookie_check(&s, &t2, cisn,
+							      isn, o.tstamp,
+							      tsval, &out, T0);
+					EXPECT(rc != 0, "%s ts %d: byte %u bit %u flip accepted",
+					       tuple_str(&t), o.tstamp, byte,
+					       b);
+					tried++;
+				}
+			}
+			/* the reverse direction */
+			t2 = t;
+			t2.saddr = t.daddr;
+			t2.daddr = t.saddr;
+			t2.sport = t.dport;
+			t2.dport = t.sport;
+			rc = xsp_cookie_check(&s, &t2, cisn, isn, o.tstamp,
+					      tsval, &out, T0);
+			EXPECT(rc != 0, "%s: reversed tuple accepted",
+			       tuple_str(&t));
+			tried++;
+		}
+	}
+	printf("#   %u modified ACKs rejected\n", tried - fails);
+	return fails;
+}
+
+/*
+ * Minted in epoch e: valid in e and e + 1, STALE in e + 2 and e + 3,
+ * INVALID before e and from e + 4 on. Each check uses three snapshots: the
+ * minting one (cached for e, derives other salts on the fly), one advanced
+ * to the check time and one set up fresh at the check time.
+ */
+static int test_epoch_window(void)
+{
+	static const u32 lens[] = { 1, 2, 7, 60, 3600 };
+	static const struct {
+		int d;
+		int rc;
+	} win[] = {
+		{ -3, XSP_COOKIE_INVALID }, { -2, XSP_COOKIE_INVALID },
+		{ -1, XSP_COOKIE_INVALID }, { 0, 0 }, { 1, 0 },
+		{ 2, XSP_COOKIE_STALE }, { 3, XSP_COOKIE_STALE },
+		{ 4, XSP_COOKIE_INVALID }, { 5, XSP_COOKIE_INVALID },
+		{ 6, XSP_COOKIE_INVALID }, { 1000, XSP_COOKIE_INVALID },
+	};
+	unsigned int li, oi, wi, pi, si, nr = 0;
+	struct xsp_secrets sm, snap[3];
+	struct xsp_opts o, out;
+	u64 e, t_mint, now;
+	u32 cisn, isn, tsval = 0, len, offs[3];
+	struct xsp_tuple t;
+	struct xsp_key k;
+	int fails = 0, rc;
+
+	rng_seed(12);
+	for (li = 0; li < sizeof(lens) / sizeof(lens[0]); li++) {
+		len = lens[li];
+		offs[0] = 0;
+		offs[1] = len / 2;
+		offs[2] = len - 1;
+		for (oi = 0; oi < 3; oi++) {
+			rand_key(&k);
+			e = T0 / len + 17;
+			t_mint = e * len + offs[oi];
+			xsp_secrets_init(&sm, &k, len, t_mint);
+			rand_tuple(&t, oi & 1 ? AF_INET6 : AF_INET);
+			rand_opts(&o);
+			o.tstamp = (li + oi) & 1;
+			cisn = (u32)rnd();
+			isn = xsp_cookie_mint(&sm, &t, cisn, &o, &tsval,
+					      t_mint);
+			for (wi = 0; wi < sizeof(win) / sizeof(win[0]); wi++) {
+				for (pi = 0; pi < 2; pi++) {
+					now = (e + win[wi].d) * len +
+					      (pi ? len - 1 : 0);
+					snap[0] = sm;
+					snap[1] = sm;
+					xsp_secrets_advance(&snap[1], now);
+					xsp_secrets_init(&snap[2], &k, len,
+							 now);
+					for (si = 0; si < 3; si++) {
+						rc = xsp_cookie_check(&snap[si],
+								      &t, cisn, isn,
+								      o.tstamp, tsval,
+								      &out, now);
+						nr++;
+						EXPECT(rc == win[wi].rc,
+						       "len %u mint +%u: epoch e%+d %s, snapshot %u: rc %d want %d",
+						       len, offs[oi], win[wi].d,
+						       pi ? "last" : "first", si,
+						       rc, win[wi].rc);
+					}
+				}
+			}
+		}
+	}
+	printf("#   %u checks\n", nr);
+	return fails;
+}
+
+/*
+ * Rotate K1 -> K2 in epoch R. K1 cookies minted up to R stay valid through
+ * R + 1 and not after; K2 cookies behave as usual; a K1 cookie minted
+ * after R (by a node that did not rotate) is rejected; a second rotate
+ * forgets K1.
+ */
+static int test_rotate(void)
+{
+	struct xsp_secrets s1, r, r2, a;
+	struct xsp_key k1, k2, k3;
+	struct xsp_opts o, out;
+	struct xsp_tuple t;
+	u32 cisn, tsval, c_a, c_b, c_c, c_d, ts_a, ts_b, ts_c, ts_d;
+	const u32 len = 60;
+	int fails = 0, rc, rep;
+	u64 R;
+
+	rng_seed(13);
+	for (rep = 0; rep < 8; rep++) {
+		rand_key(&k1);
+		rand_key(&k2);
+		rand_key(&k3);
+		R = T0 / len + rep;
+		rand_tuple(&t, rep & 1 ? AF_INET6 : AF_INET);
+		rand_opts(&o);
+		o.tstamp = (rep >> 1) & 1;
+		cisn = (u32)rnd();
+
+		xsp_secrets_init(&s1, &k1, len, (R - 1) * len + 5);
+		c_a = xsp_cookie_mint(&s1, &t, cisn, &o, &ts_a,
+				      (R - 1) * len + 10);
+		c_b = xsp_cookie_mint(&s1, &t, cisn, &o, &ts_b, R * len + 3);
+		/* a node still on K1 minting after the rotate epoch */
+		c_d = xsp_cookie_mint(&s1, &t, cisn, &o, &ts_d,
+				      (R + 1) * len + 1);
+
+		r = s1;
+		xsp_secrets_rotate(&r, &k2, R * len + 20);
+		EXPECT(r.has_prev && r.prev_epoch == R && r.prev_until == R + 1,
+		       "after rotate: has_prev %d prev_epoch %+d until %+d",
+		       r.has_prev, (int)(r.prev_epoch - R),
+		       (int)(r.prev_until - R));
+		EXPECT(r.cur.id == xsp_key_id(&k2) &&
+		       r.prev.id == xsp_key_id(&k1), "key ids after rotate");
+		c_c = xsp_cookie_mint(&r, &t, cisn, &o, &ts_c, R * len + 30);
+
+#define CHK(c, ts, now, want, what)					\
+	do {								\
+		a = r;							\
+		xsp_secrets_advance(&a, now);				\
+		rc = xsp_cookie_check(&r, &t, cisn, c, o.tstamp, ts,	\
+				      &out, now);			\
+		EXPECT(rc == (want), "rep %d: %s: rc %d want %d", rep,	\
+		       what, rc, want);					\
+		rc = xsp_cookie_check(&a, &t, cisn, c, o.tstamp, ts,	\
+				      &out, now);			\
+		EXPECT(rc == (want), "rep %d: %s (advanced): rc %d",	\
+		       rep, what, rc);					\
+	} while (0)
+
+		CHK(c_a, ts_a, R * len + 40, 0, "K1@R-1 checked in R");
+		CHK(c_a, ts_a, (R + 1) * len, XSP_COOKIE_INVALID,
+		    "K1@R-1 checked in R+1");
+		CHK(c_b, ts_b, R * len + 40, 0, "K1@R checked in R");
+		CHK(c_b, ts_b, (R + 1) * len + len - 1, 0,
+		    "K1@R checked at end of R+1");
+		CHK(c_b, ts_b, (R + 2) * len, XSP_COOKIE_INVALID,
+		    "K1@R checked in R+2");
+		CHK(c_c, ts_c, R * len + 31, 0, "K2@R checked in R");
+		CHK(c_c, ts_c, (R + 1) * len + 7, 0, "K2@R checked in R+1");
+		CHK(c_c, ts_c, (R + 2) * len, XSP_COOKIE_STALE,
+		    "K2@R checked in R+2");
+		CHK(c_d, ts_d, (R + 1) * len + 2, XSP_COOKIE_INVALID,
+		    "K1@R+1 (not rotated node) checked in R+1");
+#undef CHK
+
+		/* advancing past the window drops the previous key */
+		a = r;
+		xsp_secrets_advance(&a, (R + 1) * len + len - 1);
+		EXPECT(a.has_prev, "prev dropped too early");
+		EXPECT(xsp_secrets_advance(&a, (R + 2) * len) && !a.has_prev,
+		       "prev not dropped after R+1");
+
+		/* a second rotate within the window forgets K1 */
+		r2 = r;
+		xsp_secrets_rotate(&r2, &k3, R * len + 50);
+		rc = xsp_cookie_check(&r2, &t, cisn, c_b, o.tstamp, ts_b, &out,
+				      R * len + 55);
+		EXPECT(rc == XSP_COOKIE_INVALID, "K1 after second rotate: %d",
+		       rc);
+		rc = xsp_cookie_check(&r2, &t, cisn, c_c, o.tstamp, ts_c, &out,
+				      (R + 1) * len);
+		EXPECT(rc == 0, "K2 after second rotate: %d", rc);
+		rc = mint_check(&r2, R * len + 56, &r2, (R + 1) * len + 3, &t,
+				cisn, &o, &out);
+		EXPECT(rc == 0, "K3 cookie: %d", rc);
+		EXPECT(r2.prev.id == xsp_key_id(&k2), "prev id after rotate 2");
+	}
+	(void)tsval;
+	return fails;
+}
+
+/* Advancing gives the same state as a fresh init; cache hits and misses
+ * give the same cookies; the epoch arithmetic matches a division.
+ */
+static int test_advance(void)
+{
+	static const int steps[] = { 1, 2, 3, 4, 5, 100, -1, -2, -3, -4, -100 };
+	struct xsp_secrets s, a, f, z;
+	u32 i1, i2, i3, tv1, tv2, tv3;
+	struct xsp_opts o1, o2, o3, out;
+	unsigned int i, j;
+	struct xsp_tuple t;
+	struct xsp_key k;
+	int fails = 0, rc;
+	u64 now, e;
+	u32 cisn, len;
+
+	rng_seed(14);
+	rand_key(&k);
+	xsp_secrets_init(&s, &k, 60, T0);
+	EXPECT(!xsp_secrets_advance(&s, T0), "advance in same second changed");
+	EXPECT(!xsp_secrets_advance(&s, T0 - T0 % 60 + 59),
+	       "advance within the epoch changed");
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		now = T0 + (s64)steps[i] * 60;
+		a = s;
+		EXPECT(xsp_secrets_advance(&a, now), "step %d: no change",
+		       steps[i]);
+		xsp_secrets_init(&f, &k, 60, now);
+		EXPECT(secrets_eq(&a, &f),
+		       "step %d: advanced state differs from fresh init",
+		       steps[i]);
+		for (j = 0; j < 200; j++) {
+			rand_tuple(&t, j & 1 ? AF_INET6 : AF_INET);
+			rand_opts(&o1);
+			o2 = o1;
+			o3 = o1;
+			cisn = (u32)rnd();
+			i1 = xsp_cookie_mint(&s, &t, cisn, &o1, &tv1, now);
+			i2 = xsp_cookie_mint(&a, &t, cisn, &o2, &tv2, now);
+			i3 = xsp_cookie_mint(&f, &t, cisn, &o3, &tv3, now);
+			EXPECT(i1 == i2 && i2 == i3 &&
+			       (!o1.tstamp || (tv1 == tv2 && tv2 == tv3)),
+			       "step %d: cached/uncached mint differ",
+			       steps[i]);
+			rc = xsp_cookie_check(&s, &t, cisn, i3, o3.tstamp, tv3,
+					      &out, now);
+			EXPECT(rc == 0, "step %d: stale snapshot rejects: %d",
+			       steps[i], rc);
+		}
+	}
+
+	/* epoch arithmetic */
+	for (i = 0; i < 20000; i++) {
+		len = i % 3 ? (u32)(rnd() % 3600) + 1 : 60;
+		now = i % 5 ? T0 + rnd() % 100000 : rnd() >> (rnd() % 64);
+		xsp_secrets_init(&s, &k, len, i % 7 ? now - rnd() % 200 : now);
+		e = xsp_secrets_epoch(&s, now);
+		EXPECT(e == now / len, "len %u now %" PRIu64 ": epoch %" PRIu64,
+		       len, now, e);
+	}
+
+	/* epoch_len 0 means the default */
+	xsp_secrets_init(&s, &k, 0, T0);
+	EXPECT(s.epoch_len == XSP_EPOCH_LEN_DEFAULT, "epoch_len 0 -> %u",
+	       s.epoch_len);
+
+	/* times near zero: epoch - 1 etc. wrap consistently */
+	for (now = 0; now < 4; now++) {
+		xsp_secrets_init(&z, &k, 1, now);
+		rand_tuple(&t, AF_INET);
+		rand_opts(&o1);
+		rc = mint_check(&z, now, &z, now, &t, 1, &o1, &out);
+		EXPECT(rc == 0, "now %" PRIu64 ": rc %d", now, rc);
+		rc = mint_check(&z, now, &z, now + 1, &t, 1, &o1, &out);
+		EXPECT(rc == 0, "now %" PRIu64 " + 1: rc %d", now, rc);
+	}
+
+	/* the cache depends only on (key, epoch), not on history */
+	xsp_secrets_init(&s, &k, 60, T0);
+	a = s;
+	for (i = 1; i <= 10; i++)
+		xsp_secrets_advance(&a, T0 + i * 60);
+	xsp_secrets_init(&f, &k, 60, T0 + 600);
+	EXPECT(secrets_eq(&a, &f), "10 advances differ from init");
+	return fails;
+}
+
+/* Two nodes with the same key accept each other's cookies, at different
+ * times within the validity window; nodes with different keys never do.
+ */
+static int test_two_nodes(void)
+{
+	struct xsp_secrets na, nb, nc;
+	unsigned int i, accepted = 0;
+	struct xsp_opts o, in, out;
+	struct xsp_key k, k2;
+	struct xsp_tuple t;
+	u64 ta, tb, e;
+	int fails = 0, rc;
+	u32 cisn;
+
+	rng_seed(15);
+	rand_key(&k);
+	e = T0 / 60;
+	xsp_secrets_init(&na, &k, 60, e * 60 + 3);
+	xsp_secrets_init(&nb, &k, 60, e * 60 + 50);
+	for (i = 0; i < 4000; i++) {
+		rand_tuple(&t, i & 1 ? AF_INET6 : AF_INET);
+		rand_opts(&in);
+		cisn = (u32)rnd();
+		ta = e * 60 + rnd() % 60;
+		tb = (e + (i & 2 ? 1 : 0)) * 60 + rnd() % 60;
+		o = in;
+		rc = i & 4 ? mint_check(&na, ta, &nb, tb, &t, cisn, &o, &out) :
+			     mint_check(&nb, ta, &na, tb, &t, cisn, &o, &out);
+		EXPECT(rc == 0 && opts_eq(&o, &out),
+		       "#%u %s: other node rejects: %d", i, tuple_str(&t), rc);
+	}
+
+	rand_key(&k2);
+	xsp_secrets_init(&nc, &k2, 60, e * 60 + 3);
+	for (i = 0; i < 20000; i++) {
+		rand_tuple(&t, i & 1 ? AF_INET6 : AF_INET);
+		rand_opts(&o);
+		cisn = (u32)rnd();
+		ta = e * 60 + rnd() % 60;
+		tb = ta + rnd() % 60;
+		rc = i & 2 ? mint_check(&na, ta, &nc, tb, &t, cisn, &o, &out) :
+			     mint_check(&nc, ta, &na, tb, &t, cisn, &o, &out);
+		if (rc == 0)
+			accepted++;
+	}
+	EXPECT(accepted == 0, "%u of 20000 cookies accepted under another key",
+	       accepted);
+	return fails;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	u32 x = *(const u32 *)a, y = *(const u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int test_key_id(void)
+{
+	static u32 ids[1000];
+	struct xsp_secrets s;
+	struct xsp_key k, k2;
+	unsigned int i;
+	int fails = 0;
+
+	rng_seed(16);
+	rand_key(&k);
+	EXPECT(xsp_key_id(&k) == xsp_key_id(&k), "key id not deterministic");
+	xsp_secrets_init(&s, &k, 60, T0);
+	EXPECT(s.cur.id == xsp_key_id(&k), "secrets carry another id");
+	for (i = 0; i < 128; i++) {
+		k2 = k;
+		k2.bytes[i / 8] ^= 1U << (i % 8);
+		EXPECT(xsp_key_id(&k2) != xsp_key_id(&k),
+		       "key bit %u flip keeps the id", i);
+	}
+	for (i = 0; i < 1000; i++) {
+		rand_key(&k);
+		ids[i] = xsp_key_id(&k);
+	}
+	qsort(ids, 1000, sizeof(ids[0]), cmp_u32);
+	for (i = 1; i < 1000; i++)
+		EXPECT(ids[i] != ids[i - 1], "key id collision %08x", ids[i]);
+	return fails;
+}
+
+/* ISN and TSval bits look uniform: every bit set in 50% +- 3% of cookies. */
+static int test_balance(void)
+{
+	unsigned int i, b, cnt_isn[32] = { 0 }, cnt_ts[32] = { 0 }, n = 20000;
+	struct xsp_secrets s;
+	struct xsp_tuple t;
+	struct xsp_opts o;
+	struct xsp_key k;
+	u32 isn, tsval;
+	int fails = 0;
+
+	rng_seed(17);
+	rand_key(&k);
+	xsp_secrets_init(&s, &k, 60, T0);
+	for (i = 0; i < n; i++) {
+		/* same client and options, varying port and ISN */
+		rng_seed(17);
+		rand_tuple(&t, AF_INET);
+		rand_opts(&o);
+		o.tstamp = 1;
+		rng_seed(1000 + i);
+		t.sport = (u16)rnd();
+		isn = xsp_cookie_mint(&s, &t, (u32)rnd(), &o, &tsval, T0);
+		for (b = 0; b < 32; b++) {
+			cnt_isn[b] += (isn >> b) & 1;
+			cnt_ts[b] += (tsval >> b) & 1;
+		}
+	}
+	for (b = 0; b < 32; b++) {
+		EXPECT(cnt_isn[b] > n * 47 / 100 && cnt_isn[b] < n * 53 / 100,
+		       "ISN bit %u set in %u of %u", b, cnt_isn[b], n);
+		EXPECT(cnt_ts[b] > n * 47 / 100 && cnt_ts[b] < n * 53 / 100,
+		       "TSval bit %u set in %u of %u", b, cnt_ts[b], n);
+	}
+	return fails;
+}
+
+/* ------------------------------------------------------------------ */
+/* Checked-in vectors */
+
+static void key_hex(const struct xsp_key *k, char *buf)
+{
+	unsigned int i;
+
+	for (i = 0; i < XSP_KEY_LEN; i++)
+		sprintf(buf + 2 * i, "%02x", k->bytes[i]);
+}
+
+static bool parse_key(const char *s, struct xsp_key *k)
+{
+	unsigned int i, v;
+
+	if (strlen(s) != 2 * XSP_KEY_LEN)
+		return false;
+	for (i = 0; i < XSP_KEY_LEN; i++) {
+		if (sscanf(s + 2 * i, "%2x", &v) != 1)
+			return false;
+		k->bytes[i] = (u8)v;
+	}
+	return true;
+}
+
+static void gen_key(struct xsp_key *k, unsigned int n)
+{
+	unsigned int i;
+
+	if (n == 0) {
+		for (i = 0; i < XSP_KEY_LEN; i++)
+			k->bytes[i] = (u8)i;
+	} else if (n == 1) {
+		memset(k, 0, sizeof(*k));
+	} else {
+		rand_key(k);
+	}
+}
+
+static void gen_vectors(void)
+{
+	static const u16 msses[] = { 0, 536, 1200, 1300, 1380, 1440, 1452,
+				     1460, 9000, 1220, 1280, 1420, 1432, 8940,
+				     65535, 100 };
+	static const u32 lens[] = { 60, 60, 60, 15, 1, 3600 };
+	char kh[2 * XSP_KEY_LEN + 1], a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+	struct xsp_secrets s;
+	struct xsp_tuple t;
+	struct xsp_opts o;
+	struct xsp_key k;
+	u32 cisn, isn, tsval, len;
+	unsigned int i;
+	u64 now;
+
+	rng_seed(0x766563);
+	printf("# xsynproxy cookie test vectors, format 1.\n"
+	       "# Generated by ./test_cookie --gen-vectors; checked by make check.\n"
+	       "# A change here breaks interoperability with deployed nodes.\n"
+	       "#\n"
+	       "# id KEY KEY_ID\n"
+	       "# salt KEY EPOCH SALT_K0 SALT_K1\n"
+	       "# mint KEY EPOCH_LEN NOW AF SADDR DADDR SPORT DPORT CLIENT_ISN MSS WSCALE SACK ECN TS -> ISN TSVAL MSS_ENCODED\n"
+	       "# (KEY is hex bytes; TSVAL is - without timestamps)\n");
+	for (i = 0; i < 4; i++) {
+		gen_key(&k, i);
+		key_hex(&k, kh);
+		printf("id %s 0x%08x\n", kh, xsp_key_id(&k));
+	}
+	for (i = 0; i < 4; i++) {
+		gen_key(&k, i);
+		key_hex(&k, kh);
+		now = i == 1 ? 0 : T0 + rnd() % 100000;
+		xsp_secrets_init(&s, &k, 60, now);
+		printf("salt %s %" PRIu64 " 0x%016" PRIx64 " 0x%016" PRIx64 "\n",
+		       kh, s.epoch, s.cur.salt[s.epoch % XSP_SALT_SLOTS].key[0],
+		       s.cur.salt[s.epoch % XSP_SALT_SLOTS].key[1]);
+	}
+	for (i = 0; i < 48; i++) {
+		gen_key(&k, i % 5 == 4 ? 2 + i : i % 3);
+		key_hex(&k, kh);
+		len = lens[i % (sizeof(lens) / sizeof(lens[0]))];
+		now = T0 + rnd() % 1000000;
+		rand_tuple(&t, i & 1 ? AF_INET6 : AF_INET);
+		rand_opts(&o);
+		o.mss = msses[i % (sizeof(msses) / sizeof(msses[0]))];
+		if (i % 7 == 3)
+			o.wscale = XSP_WSCALE_NONE;
+		cisn = (u32)rnd();
+		xsp_secrets_init(&s, &k, len, now);
+		printf("mint %s %u %" PRIu64 " %d ", kh, len, now,
+		       t.family == AF_INET6 ? 6 : 4);
+		inet_ntop(t.family, &t.saddr, a, sizeof(a));
+		inet_ntop(t.family, &t.daddr, b, sizeof(b));
+		printf("%s %s %u %u 0x%08x %u %u %u %u %u ", a, b,
+		       ntohs(t.sport), ntohs(t.dport), cisn, o.mss, o.wscale,
+		       o.sack, o.ecn, o.tstamp);
+		isn = xsp_cookie_mint(&s, &t, cisn, &o, &tsval, now);
+		if (o.tstamp)
+			printf("-> 0x%08x 0x%08x %u\n", isn, tsval, o.mss);
+		else
+			printf("-> 0x%08x - %u\n", isn, o.mss);
+	}
+}
+
+static int check_mint_line(const char *line, unsigned int lineno)
+{
+	char kh[64], sa[64], da[64], tsv[16];
+	unsigned int len, af, sport, dport, cisn, mss, ws, sack, ecn, ts;
+	unsigned int isn, emss, got, gts = 0, want_ts = 0;
+	struct xsp_opts o, out;
+	struct xsp_secrets s;
+	struct xsp_tuple t;
+	struct xsp_key k;
+	int fails = 0, rc;
+	u64 now;
+
+	if (sscanf(line, "mint %63s %u %" SCNu64 " %u %63s %63s %u %u %x %u %u %u %u %u -> %x %15s %u",
+		   kh, &len, &now, &af, sa, da, &sport, &dport, &cisn, &mss,
+		   &ws, &sack, &ecn, &ts, &isn, tsv, &emss) != 17 ||
+	    !parse_key(kh, &k) || (af != 4 && af != 6) ||
+	    (ts && sscanf(tsv, "%x", &want_ts) != 1)) {
+		diag("line %u: cannot parse", lineno);
+		return 1;
+	}
+	memset(&t, 0, sizeof(t));
+	t.family = af == 6 ? AF_INET6 : AF_INET;
+	if (inet_pton(t.family, sa, &t.saddr) != 1 ||
+	    inet_pton(t.family, da, &t.daddr) != 1) {
+		diag("line %u: bad address", lineno);
+		return 1;
+	}
+	t.sport = htons((u16)sport);
+	t.dport = htons((u16)dport);
+	memset(&o, 0, sizeof(o));
+	o.mss = (u16)mss;
+	o.wscale = (u8)ws;
+	o.sack = sack & 1;
+	o.ecn = ecn & 1;
+	o.tstamp = ts & 1;
+	xsp_secrets_init(&s, &k, len, now);
+	got = xsp_cookie_mint(&s, &t, cisn, &o, &gts, now);
+	EXPECT(got == isn && (!ts || gts == want_ts) && o.mss == emss,
+	       "line %u: got isn 0x%08x tsval 0x%08x mss %u", lineno, got,
+	       gts, o.mss);
+	rc = xsp_cookie_check(&s, &t, cisn, isn, ts, want_ts, &out, now);
+	EXPECT(rc == 0 && out.mss == emss && out.wscale == ws &&
+	       out.sack == sack && out.ecn == ecn,
+	       "line %u: vector does not check: %d", lineno, rc);
+	return fails;
+}
+
+static int test_vectors(void)
+{
+	unsigned int lineno = 0, n_id = 0, n_salt = 0, n_mint = 0, want;
+	char line[512], kh[64];
+	struct xsp_secrets s;
+	struct xsp_key k;
+	u64 epoch, k0, k1;
+	int fails = 0;
+	FILE *f;
+
+	f = fopen(vectors_path, "r");
+	if (!f) {
+		diag("cannot open %s", vectors_path);
+		return 1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		lineno++;
+		if (line[0] == '#' || line[0] == '\n')
+			continue;
+		if (!strncmp(line, "id ", 3)) {
+			if (sscanf(line, "id %63s %x", kh, &want) != 2 ||
+			    !parse_key(kh, &k)) {
+				diag("line %u: cannot parse", lineno);
+				fails++;
+				continue;
+			}
+			EXPECT(xsp_key_id(&k) == want, "line %u: key id %08x",
+			       lineno, xsp_key_id(&k));
+			n_id++;
+		} else if (!strncmp(line, "salt ", 5)) {
+			if (sscanf(line, "salt %63s %" SCNu64 " %" SCNx64 " %" SCNx64,
+				   kh, &epoch, &k0, &k1) != 4 ||
+			    !parse_key(kh, &k)) {
+				diag("line %u: cannot parse", lineno);
+				fails++;
+				continue;
+			}
+			xsp_secrets_init(&s, &k, 60, epoch * 60);
+			EXPECT(s.cur.salt[epoch % XSP_SALT_SLOTS].key[0] == k0 &&
+			       s.cur.salt[epoch % XSP_SALT_SLOTS].key[1] == k1,
+			       "line %u: salt differs", lineno);
+			n_salt++;
+		} else if (!strncmp(line, "mint ", 5)) {
+			fails += check_mint_line(line, lineno);
+			n_mint++;
+		} else {
+			diag("line %u: unknown record", lineno);
+			fails++;
+		}
+	}
+	fclose(f);
+	EXPECT(n_id && n_salt && n_mint, "%s: missing records", vectors_path);
+	printf("#   %s: %u id, %u salt, %u mint vectors\n", vectors_path, n_id,
+	       n_salt, n_mint);
+	return fails;
+}
+
+/* ------------------------------------------------------------------ */
+
+static const struct {
+	int (*fn)(void);
+	const char *name;
+} tests[] = {
+	{ test_siphash_vectors, "siphash reference vectors (64, key 00..0f)" },
+	{ test_siphash_words, "siphash_Nu64 helpers hash little-endian words" },
+	{ test_mss_table, "mss tables and index for every u16 MSS" },
+	{ test_roundtrip4, "round trip ipv4: all options and MSS values" },
+	{ test_roundtrip6, "round trip ipv6: all options and MSS values" },
+	{ test_flip_seq, "bit flips of ISN, TSecr, client ISN, TS option rejected" },
+	{ test_flip_tuple, "bit flips of addresses and ports rejected" },
+	{ test_epoch_window, "epoch window: valid e..e+1, stale e+2..e+3" },
+	{ test_rotate, "rotate: previous key accepted up to rotate epoch + 1" },
+	{ test_advance, "advance and on-the-fly salts match fresh secrets" },
+	{ test_two_nodes, "two nodes share a key, different keys never match" },
+	{ test_key_id, "key id: deterministic, sensitive to every key bit" },
+	{ test_balance, "ISN and TSval bits balanced" },
+	{ test_vectors, "checked-in vectors" },
+};
+
+#define NR_TESTS (sizeof(tests) / sizeof(tests[0]))
+
+int main(int argc, char **argv)
+{
+	int start = 0, failed = 0, i, f;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--gen-vectors")) {
+			gen_vectors();
+			return 0;
+		} else if (!strcmp(argv[i], "--count")) {
+			printf("%zu\n", NR_TESTS);
+			return 0;
+		} else if (!strcmp(argv[i], "--vectors") && i + 1 < argc) {
+			vectors_path = argv[++i];
+		} else if (!strcmp(argv[i], "--start") && i + 1 < argc) {
+			start = atoi(argv[++i]);
+		} else {
+			fprintf(stderr,
+				"usage: %s [--vectors FILE] [--start N] | --count | --gen-vectors\n",
+				argv[0]);
+			return 2;
+		}
+	}
+	if (!start) {
+		printf("TAP version 13\n1..%zu\n", NR_TESTS);
+		start = 1;
+	}
+	for (i = 0; i < (int)NR_TESTS; i++) {
+		diag_left = DIAG_MAX;
+		f = tests[i].fn();
+		printf("%sok %d %s\n", f ? "not " : "", start + i, tests[i].name);
+		fflush(stdout);
+		if (f)
+			failed++;
+	}
+	return failed ? 1 : 0;
+}

@@ -1,0 +1,706 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * One handler per command. Each one parses and checks all of its arguments
+ * first, then opens the netlink socket, sends one request, and prints the
+ * decoded reply only once the exchange has fully succeeded, so a failure
+ * never leaves half a JSON document behind.
+ *
+ * Commands that change state print nothing on success, except with -j,
+ * where they print the object the kernel replied with.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/netlink.h>
+
+#include "synctl.h"
+
+static const char *const stat_names[] = {
+	[XSYNPROXY_STAT_UNSPEC]			= NULL,
+	[XSYNPROXY_STAT_PAD]			= NULL,
+	[XSYNPROXY_STAT_SYN_RECV]		= "syn_recv",
+	[XSYNPROXY_STAT_SYN_ANSWERED]		= "syn_answered",
+	[XSYNPROXY_STAT_SYN_BAD_CSUM]		= "syn_bad_csum",
+	[XSYNPROXY_STAT_SYN_MALFORMED]		= "syn_malformed",
+	[XSYNPROXY_STAT_SYN_OVER_BUDGET]	= "syn_over_budget",
+	[XSYNPROXY_STAT_SYN_SEND_FAILED]	= "syn_send_failed",
+	[XSYNPROXY_STAT_SYN_BYPASS]		= "syn_bypass",
+	[XSYNPROXY_STAT_ACK_RECV]		= "ack_recv",
+	[XSYNPROXY_STAT_COOKIE_VALID]		= "cookie_valid",
+	[XSYNPROXY_STAT_COOKIE_INVALID]		= "cookie_invalid",
+	[XSYNPROXY_STAT_COOKIE_STALE]		= "cookie_stale",
+	[XSYNPROXY_STAT_SYN_REPLAYED]		= "syn_replayed",
+	[XSYNPROXY_STAT_SYNACK_REWRITTEN]	= "synack_rewritten",
+	[XSYNPROXY_STAT_SYNACK_DROPPED]		= "synack_dropped",
+	[XSYNPROXY_STAT_REPLAY_FAILED]		= "replay_failed",
+};
+_Static_assert(ARRAY_SIZE(stat_names) == __XSYNPROXY_STAT_MAX,
+	       "stat_names[] must name every XSYNPROXY_STAT_*");
+
+static const char *const state_names[] = {
+	[XSYNPROXY_STATE_IDLE]		= "idle",
+	[XSYNPROXY_STATE_ACTIVE]	= "active",
+	[XSYNPROXY_STATE_BYPASS]	= "bypass",
+};
+
+/* ---- helpers ------------------------------------------------------------- */
+
+static int unexpected(const char *arg)
+{
+	err_msg("unexpected argument \"%s\"", arg);
+	return SYNCTL_USAGE;
+}
+
+static int no_args(int argc, char **argv)
+{
+	return argc ? unexpected(argv[0]) : EXIT_OK;
+}
+
+/* Send a "do" request and decode its single reply into @r. */
+static int xsp_do(struct synctl *s, struct nlmsghdr *nlh, struct xsp_reply *r)
+{
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	ret = xsp_talk(s, nlh, xsp_reply_cb, r);
+	if (!ret && !r->have) {
+		err_msg("the kernel sent no reply");
+		return EXIT_KERNEL;
+	}
+	return ret;
+}
+
+/* Open the socket and send a bodyless request @cmd. */
+static int xsp_simple(struct synctl *s, uint8_t cmd, struct xsp_reply *r)
+{
+	int ret = nl_open(s);
+
+	if (ret)
+		return ret;
+	return xsp_do(s, xsp_msg(s, cmd, NLM_F_ACK), r);
+}
+
+static void kv_u64(const char *key, uint64_t val)
+{
+	out_text("%s ", key);
+	out_u64(key, "%" PRIu64 "\n", val);
+}
+
+static void kv_hex32(const char *key, uint32_t val)
+{
+	char buf[16];
+
+	snprintf(buf, sizeof(buf), "0x%08x", val);
+	out_text("%s ", key);
+	out_string(key, "%s\n", buf);
+}
+
+/* ---- printers ------------------------------------------------------------ */
+
+static void print_range_body(uint16_t lo, uint16_t hi, bool enabled)
+{
+	out_u64("lo", "%" PRIu64, lo);
+	if (hi != lo)
+		out_text("-%u", hi);
+	out_u64("hi", NULL, hi);
+	out_bool("enabled", NULL, enabled);
+	out_text("%s\n", enabled ? "" : " off");
+}
+
+static void print_range(const struct xsp_reply *r)
+{
+	out_open_object(NULL);
+	print_range_body(r->port_lo, r->port_hi, r->port_enabled);
+	out_close_object();
+}
+
+static void print_budget(const struct xsp_reply *r)
+{
+	out_u64("budget", NULL, r->budget);
+	if (r->budget)
+		out_text("budget %u\n", r->budget);
+	else
+		out_text("budget unlimited\n");
+}
+
+static void print_salt_fields(const struct xsp_reply *r)
+{
+	if (HAS(r, XSYNPROXY_A_KEY_ID))
+		kv_hex32("key_id", r->key_id);
+	if (HAS(r, XSYNPROXY_A_KEY_SHARED))
+		out_bool("shared", "shared %s\n", r->key_shared);
+	if (HAS(r, XSYNPROXY_A_EPOCH))
+		kv_u64("epoch", r->epoch);
+	if (HAS(r, XSYNPROXY_A_EPOCH_LEN))
+		kv_u64("epoch_len", r->epoch_len);
+	if (HAS(r, XSYNPROXY_A_PREV_KEY_ID))
+		kv_hex32("prev_key_id", r->prev_key_id);
+}
+
+static void print_salt(const struct xsp_reply *r)
+{
+	out_open_object(NULL);
+	print_salt_fields(r);
+	out_close_object();
+}
+
+static void print_info(const struct xsp_reply *r)
+{
+	char buf[24];
+	const char *state = buf;
+
+	out_open_object(NULL);
+	if (HAS(r, XSYNPROXY_A_STATE)) {
+		if (r->state < ARRAY_SIZE(state_names))
+			state = state_names[r->state];
+		else
+			snprintf(buf, sizeof(buf), "unknown(%u)", r->state);
+		out_string("state", "state %s\n", state);
+	}
+	if (HAS(r, XSYNPROXY_A_VERSION))
+		out_string("version", "version %s\n", r->version);
+	if (HAS(r, XSYNPROXY_A_PORT_COUNT))
+		kv_u64("port_ranges", r->port_count);
+	if (HAS(r, XSYNPROXY_A_BUDGET))
+		print_budget(r);
+	print_salt_fields(r);
+	out_close_object();
+}
+
+static void print_stats(const struct xsp_reply *r)
+{
+	char buf[16];
+	const char *name;
+	unsigned int i;
+
+	out_open_object(NULL);
+	for (i = 0; i < ARRAY_SIZE(r->stats); i++) {
+		if (!((r->stats_have >> i) & 1))
+			continue;
+		name = i < ARRAY_SIZE(stat_names) ? stat_names[i] : NULL;
+		if (!name) {
+			snprintf(buf, sizeof(buf), "stat_%u", i);
+			name = buf;
+		}
+		kv_u64(name, r->stats[i]);
+	}
+	out_close_object();
+}
+
+/* ---- version, show ------------------------------------------------------- */
+
+int do_version(struct synctl *s, int argc, char **argv)
+{
+	struct xsp_reply r;
+	int ret;
+
+	ret = no_args(argc, argv);
+	if (!ret)
+		ret = xsp_simple(s, XSYNPROXY_CMD_INFO_GET, &r);
+	if (ret)
+		return ret;
+	out_open_object(NULL);
+	out_string("synctl", "synctl %s\n", SYNCTL_VERSION);
+	out_string("module", "xsynproxy %s", r.version);
+	out_u64("genl_version", " (genl version %" PRIu64 ")\n",
+		r.genl_version);
+	out_close_object();
+	return EXIT_OK;
+}
+
+int do_show(struct synctl *s, int argc, char **argv)
+{
+	struct xsp_reply r;
+	int ret;
+
+	ret = no_args(argc, argv);
+	if (!ret)
+		ret = xsp_simple(s, XSYNPROXY_CMD_INFO_GET, &r);
+	if (!ret)
+		print_info(&r);
+	return ret;
+}
+
+/* ---- ports --------------------------------------------------------------- */
+
+/* PORT_ADD or PORT_SET of LO-HI: both reply with the range. */
+static int ports_change(struct synctl *s, uint8_t cmd, uint16_t lo,
+			uint16_t hi, uint8_t enabled)
+{
+	struct xsp_reply r;
+	struct nlmsghdr *nlh;
+	int ret;
+
+	ret = nl_open(s);
+	if (ret)
+		return ret;
+	nlh = xsp_msg(s, cmd, NLM_F_ACK);
+	mnl_attr_put_u16(nlh, XSYNPROXY_A_PORT_LO, lo);
+	mnl_attr_put_u16(nlh, XSYNPROXY_A_PORT_HI, hi);
+	mnl_attr_put_u8(nlh, XSYNPROXY_A_PORT_ENABLED, enabled);
+	ret = xsp_do(s, nlh, &r);
+	if (!ret && out_is_json())
+		print_range(&r);
+	return ret;
+}
+
+int do_ports_add(struct synctl *s, int argc, char **argv)
+{
+	uint16_t lo, hi;
+	uint8_t on = 1;
+
+	if (argc < 1) {
+		err_msg("ports add: missing PORT or LO-HI");
+		return SYNCTL_USAGE;
+	}
+	if (parse_range(argv[0], &lo, &hi))
+		return EXIT_USAGE;
+	if (argc > 1 && parse_onoff(argv[1], &on))
+		return EXIT_USAGE;
+	if (argc > 2)
+		return unexpected(argv[2]);
+	return ports_change(s, XSYNPROXY_CMD_PORT_ADD, lo, hi, on);
+}
+
+int do_ports_set(struct synctl *s, int argc, char **argv)
+{
+	uint16_t lo, hi;
+	uint8_t on;
+
+	if (argc < 2) {
+		err_msg("ports set: missing %s", argc ? "on|off" :
+			"PORT or LO-HI");
+		return SYNCTL_USAGE;
+	}
+	if (parse_range(argv[0], &lo, &hi) || parse_onoff(argv[1], &on))
+		return EXIT_USAGE;
+	if (argc > 2)
+		return unexpected(argv[2]);
+	return ports_change(s, XSYNPROXY_CMD_PORT_SET, lo, hi, on);
+}
+
+/* No reply to a delete: nothing to print, even with -j. */
+int do_ports_del(struct synctl *s, int argc, char **argv)
+{
+	struct nlmsghdr *nlh;
+	bool all = false;
+	uint16_t lo, hi;
+	int ret;
+
+	if (argc < 1) {
+		err_msg("ports del: missing PORT, LO-HI or \"all\"");
+		return SYNCTL_USAGE;
+	}
+	if (!strcmp(argv[0], "all"))
+		all = true;
+	else if (parse_range(argv[0], &lo, &hi))
+		return EXIT_USAGE;
+	if (argc > 1)
+		return unexpected(argv[1]);
+
+	ret = nl_open(s);
+	if (ret)
+		return ret;
+	nlh = xsp_msg(s, XSYNPROXY_CMD_PORT_DEL, NLM_F_ACK);
+	if (!all) {
+		mnl_attr_put_u16(nlh, XSYNPROXY_A_PORT_LO, lo);
+		mnl_attr_put_u16(nlh, XSYNPROXY_A_PORT_HI, hi);
+	}
+	return xsp_talk(s, nlh, NULL, NULL);
+}
+
+struct range {
+	uint16_t	lo;
+	uint16_t	hi;
+	bool		enabled;
+};
+
+struct range_list {
+	struct range	*v;
+	size_t		n;
+	size_t		size;
+};
+
+static int range_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct range_list *l = data;
+	struct xsp_reply r;
+	struct range *v;
+
+	if (xsp_parse(nlh, &r))
+		return MNL_CB_ERROR;
+	if (!HAS(&r, XSYNPROXY_A_PORT_LO) || !HAS(&r, XSYNPROXY_A_PORT_HI)) {
+		errno = EPROTO;
+		return MNL_CB_ERROR;
+	}
+	if (l->n == l->size) {
+		v = reallocarray(l->v, l->size ? 2 * l->size : 64, sizeof(*v));
+		if (!v)
+			return MNL_CB_ERROR;	/* errno = ENOMEM */
+		l->v = v;
+		l->size = l->size ? 2 * l->size : 64;
+	}
+	l->v[l->n++] = (struct range){
+		.lo		= r.port_lo,
+		.hi		= r.port_hi,
+		/* Absent means enabled, as for PORT_ADD. */
+		.enabled	= !HAS(&r, XSYNPROXY_A_PORT_ENABLED) ||
+				  r.port_enabled,
+	};
+	return MNL_CB_OK;
+}
+
+/*
+ * A dump the kernel flags as interrupted (the table changed under it) is
+ * retried once; if the retry is interrupted too, its output is printed
+ * with a warning on stderr and the exit status stays 0.
+ */
+int do_ports_show(struct synctl *s, int argc, char **argv)
+{
+	struct range_list l = {};
+	struct nlmsghdr *nlh;
+	int attempt, ret;
+	size_t i;
+
+	ret = no_args(argc, argv);
+	if (!ret)
+		ret = nl_open(s);
+	if (ret)
+		return ret;
+	for (attempt = 0; attempt < 2; attempt++) {
+		l.n = 0;
+		nlh = xsp_msg(s, XSYNPROXY_CMD_PORT_GET, NLM_F_DUMP);
+		ret = xsp_talk(s, nlh, range_cb, &l);
+		if (ret || !s->dump_intr)
+			break;
+	}
+	if (!ret) {
+		if (s->dump_intr)
+			err_msg("dump interrupted, output may be inconsistent");
+		out_open_array(NULL);
+		for (i = 0; i < l.n; i++) {
+			out_open_object(NULL);
+			print_range_body(l.v[i].lo, l.v[i].hi, l.v[i].enabled);
+			out_close_object();
+		}
+		out_close_array();
+	}
+	free(l.v);
+	return ret;
+}
+
+/* ---- salt ---------------------------------------------------------------- */
+
+int do_salt_show(struct synctl *s, int argc, char **argv)
+{
+	struct xsp_reply r;
+	int ret;
+
+	ret = no_args(argc, argv);
+	if (!ret)
+		ret = xsp_simple(s, XSYNPROXY_CMD_SALT_GET, &r);
+	if (!ret)
+		print_salt(&r);
+	return ret;
+}
+
+int do_salt_rotate(struct synctl *s, int argc, char **argv)
+{
+	struct xsp_reply r;
+	int ret;
+
+	ret = no_args(argc, argv);
+	if (!ret)
+		ret = xsp_simple(s, XSYNPROXY_CMD_SALT_ROTATE, &r);
+	if (!ret && out_is_json())
+		print_salt(&r);
+	return ret;
+}
+
+static bool opt_is(const char *arg, const char *name)
+{
+	return !strcmp(arg, name) || (!strncmp(arg, "--", 2) &&
+				       !strcmp(arg + 2, name));
+}
+
+/* salt set [--key-file FILE|-] [--epoch-len SEC], at least one of them. */
+int do_salt_set(struct synctl *s, int argc, char **argv)
+{
+	uint8_t key[XSYNPROXY_KEY_LEN];
+	const char *key_file = NULL;
+	struct nlmsghdr *nlh;
+	uint32_t epoch_len = 0;
+	struct xsp_reply r;
+	int i, ret;
+
+	for (i = 0; i < argc; i += 2) {
+		if (!opt_is(argv[i], "key-file") &&
+		    !opt_is(argv[i], "epoch-len"))
+			return unexpected(argv[i]);
+		if (i + 1 >= argc) {
+			err_msg("salt set: %s needs an argument", argv[i]);
+			return SYNCTL_USAGE;
+		}
+		if (opt_is(argv[i], "key-file")) {
+			if (key_file) {
+				err_msg("salt set: key file given twice");
+				return SYNCTL_USAGE;
+			}
+			key_file = argv[i + 1];
+		} else {
+			if (epoch_len) {
+				err_msg("salt set: epoch length given twice");
+				return SYNCTL_USAGE;
+			}
+			if (parse_u32("epoch length", argv[i + 1], 1,
+				      SYNCTL_EPOCH_LEN_MAX, &epoch_len))
+				return EXIT_USAGE;
+		}
+	}
+	if (!key_file && !epoch_len) {
+		err_msg("salt set: nothing to set: need --key-file and/or --epoch-len");
+		return SYNCTL_USAGE;
+	}
+	/* Last of the checks, so that no error path holds the key. */
+	if (key_file && read_key_file(key_file, key))
+		return EXIT_USAGE;
+
+	ret = nl_open(s);
+	if (!ret) {
+		nlh = xsp_msg(s, XSYNPROXY_CMD_SALT_SET, NLM_F_ACK);
+		if (key_file)
+			mnl_attr_put(nlh, XSYNPROXY_A_KEY, sizeof(key), key);
+		if (epoch_len)
+			mnl_attr_put_u32(nlh, XSYNPROXY_A_EPOCH_LEN, epoch_len);
+		ret = xsp_do(s, nlh, &r);
+		explicit_bzero(s->req, sizeof(s->req));
+	}
+	explicit_bzero(key, sizeof(key));
+	if (!ret && out_is_json())
+		print_salt(&r);
+	return ret;
+}
+
+/* ---- budget -------------------------------------------------------------- */
+
+int do_budget_set(struct synctl *s, int argc, char **argv)
+{
+	struct nlmsghdr *nlh;
+	struct xsp_reply r;
+	uint32_t budget;
+	int ret;
+
+	if (argc < 1) {
+		err_msg("budget set: missing N or \"unlimited\"");
+		return SYNCTL_USAGE;
+	}
+	if (!strcmp(argv[0], "unlimited"))
+		budget = 0;
+	else if (parse_u32("budget", argv[0], 0, UINT32_MAX, &budget))
+		return EXIT_USAGE;
+	if (argc > 1)
+		return unexpected(argv[1]);
+
+	ret = nl_open(s);
+	if (ret)
+		return ret;
+	nlh = xsp_msg(s, XSYNPROXY_CMD_BUDGET_SET, NLM_F_ACK);
+	mnl_attr_put_u32(nlh, XSYNPROXY_A_BUDGET, budget);
+	ret = xsp_do(s, nlh, &r);
+	if (!ret && out_is_json())
+		print_info(&r);
+	return ret;
+}
+
+int do_budget_show(struct synctl *s, int argc, char **argv)
+{
+	struct xsp_reply r;
+	int ret;
+
+	ret = no_args(argc, argv);
+	if (!ret)
+		ret = xsp_simple(s, XSYNPROXY_CMD_INFO_GET, &r);
+	if (ret)
+		return ret;
+	out_open_object(NULL);
+	print_budget(&r);
+	out_close_object();
+	return EXIT_OK;
+}
+
+/* ---- stats --------------------------------------------------------------- */
+
+int do_stats_show(struct synctl *s, int argc, char **argv)
+{
+	struct xsp_reply r;
+	int ret;
+
+	ret = no_args(argc, argv);
+	if (!ret)
+		ret = xsp_simple(s, XSYNPROXY_CMD_STATS_GET, &r);
+	if (!ret)
+		print_stats(&r);
+	return ret;
+}
+
+/* With -j, prints the counters as they were just before the reset. */
+int do_stats_reset(struct synctl *s, int argc, char **argv)
+{
+	struct xsp_reply r;
+	int ret;
+
+	ret = no_args(argc, argv);
+	if (!ret)
+		ret = xsp_simple(s, XSYNPROXY_CMD_STATS_RESET, &r);
+	if (!ret && out_is_json())
+		print_stats(&r);
+	return ret;
+}
+
+/* ---- cookie -------------------------------------------------------------- */
+
+struct mint_args {
+	int		addr_len;
+	uint8_t		saddr[16];
+	uint8_t		daddr[16];
+	uint16_t	sport;
+	uint16_t	dport;
+	uint32_t	isn;
+	uint32_t	mss;		/* valid when has_mss */
+	uint32_t	wscale;		/* valid when has_wscale */
+	bool		has_mss;
+	bool		has_wscale;
+	bool		sack;
+	bool		ecn;
+	bool		ts;
+};
+
+/* IPv4 or IPv6 address: returns its length, or -1. */
+static int parse_addr(const char *str, uint8_t addr[16])
+{
+	if (inet_pton(AF_INET, str, addr) == 1)
+		return 4;
+	if (inet_pton(AF_INET6, str, addr) == 1)
+		return 16;
+	err_msg("invalid address \"%s\"", str);
+	return -1;
+}
+
+static int parse_mint_flag(struct mint_args *m, int argc, char **argv)
+{
+	static const char *const flags[] = { "sack", "ecn", "ts" };
+	bool *seen[] = { &m->sack, &m->ecn, &m->ts };
+	bool *has = NULL;
+	uint32_t *val = NULL, max = 0;
+	const char *what = argv[0];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(flags); i++) {
+		if (strcmp(what, flags[i]))
+			continue;
+		if (*seen[i])
+			goto twice;
+		*seen[i] = true;
+		return 1;
+	}
+	if (!strcmp(what, "mss")) {
+		has = &m->has_mss;
+		val = &m->mss;
+		max = UINT16_MAX;
+	} else if (!strcmp(what, "wscale")) {
+		has = &m->has_wscale;
+		val = &m->wscale;
+		max = 15;
+	} else {
+		return unexpected(what);
+	}
+	if (*has)
+		goto twice;
+	if (argc < 2) {
+		err_msg("cookie mint: %s needs a value", what);
+		return SYNCTL_USAGE;
+	}
+	if (parse_u32(what, argv[1], 0, max, val))
+		return EXIT_USAGE;
+	*has = true;
+	return 2;
+twice:
+	err_msg("cookie mint: %s given twice", what);
+	return SYNCTL_USAGE;
+}
+
+static int parse_mint(struct mint_args *m, int argc, char **argv)
+{
+	int dlen, i, n;
+
+	if (argc < 5) {
+		err_msg("cookie mint: need SADDR SPORT DADDR DPORT ISN");
+		return SYNCTL_USAGE;
+	}
+	m->addr_len = parse_addr(argv[0], m->saddr);
+	if (m->addr_len < 0 || parse_port(argv[1], &m->sport))
+		return EXIT_USAGE;
+	dlen = parse_addr(argv[2], m->daddr);
+	if (dlen < 0 || parse_port(argv[3], &m->dport))
+		return EXIT_USAGE;
+	if (dlen != m->addr_len) {
+		err_msg("cookie mint: \"%s\" and \"%s\" are not of one address family",
+			argv[0], argv[2]);
+		return EXIT_USAGE;
+	}
+	if (parse_u32("ISN", argv[4], 0, UINT32_MAX, &m->isn))
+		return EXIT_USAGE;
+	for (i = 5; i < argc; i += n) {
+		n = parse_mint_flag(m, argc - i, argv + i);
+		if (n <= 0)
+			return n;
+	}
+	return EXIT_OK;
+}
+
+int do_cookie_mint(struct synctl *s, int argc, char **argv)
+{
+	struct mint_args m = {};
+	struct nlmsghdr *nlh;
+	struct xsp_reply r;
+	int ret;
+
+	ret = parse_mint(&m, argc, argv);
+	if (!ret)
+		ret = nl_open(s);
+	if (ret)
+		return ret;
+	nlh = xsp_msg(s, XSYNPROXY_CMD_COOKIE_MINT, NLM_F_ACK);
+	mnl_attr_put(nlh, XSYNPROXY_A_SADDR, m.addr_len, m.saddr);
+	mnl_attr_put(nlh, XSYNPROXY_A_DADDR, m.addr_len, m.daddr);
+	mnl_attr_put_u16(nlh, XSYNPROXY_A_SPORT, m.sport);
+	mnl_attr_put_u16(nlh, XSYNPROXY_A_DPORT, m.dport);
+	mnl_attr_put_u32(nlh, XSYNPROXY_A_CLIENT_ISN, m.isn);
+	if (m.has_mss)
+		mnl_attr_put_u16(nlh, XSYNPROXY_A_MSS, m.mss);
+	if (m.has_wscale)
+		mnl_attr_put_u8(nlh, XSYNPROXY_A_WSCALE, m.wscale);
+	if (m.sack)
+		mnl_attr_put_u8(nlh, XSYNPROXY_A_SACK, 1);
+	if (m.ecn)
+		mnl_attr_put_u8(nlh, XSYNPROXY_A_ECN, 1);
+	if (m.ts)
+		mnl_attr_put_u8(nlh, XSYNPROXY_A_TSTAMP, 1);
+	ret = xsp_do(s, nlh, &r);
+	if (ret)
+		return ret;
+
+	out_open_object(NULL);
+	kv_u64("cookie", r.cookie);
+	if (HAS(&r, XSYNPROXY_A_TSVAL))
+		kv_u64("tsval", r.tsval);
+	if (HAS(&r, XSYNPROXY_A_MSS))
+		kv_u64("mss", r.mss);
+	if (HAS(&r, XSYNPROXY_A_EPOCH))
+		kv_u64("epoch", r.epoch);
+	out_close_object();
+	return EXIT_OK;
+}

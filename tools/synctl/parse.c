@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Argument parsing. Everything is checked here, before a netlink socket is
+ * even opened; each parser prints its own "synctl: ..." message on failure
+ * and returns -1.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "synctl.h"
+
+/* A key file is 32 hex digits plus whitespace, or 16 raw bytes. */
+#define KEY_FILE_MAX	4096
+
+void err_msg(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("synctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+bool is_help(const char *arg)
+{
+	return !strcmp(arg, "help") || !strcmp(arg, "-h") ||
+	       !strcmp(arg, "--help");
+}
+
+/*
+ * Strict unsigned decimal, or hexadecimal with 0x when @hex: no sign, no
+ * blanks, no trailing garbage, no empty string.
+ */
+static int parse_ulong(const char *str, bool hex, unsigned long long *val)
+{
+	int base = 10;
+	char *end;
+
+	if (hex && (!strncmp(str, "0x", 2) || !strncmp(str, "0X", 2))) {
+		base = 16;
+		str += 2;
+		if (!isxdigit((unsigned char)*str))
+			return -1;
+	} else if (!isdigit((unsigned char)*str)) {
+		return -1;
+	}
+	errno = 0;
+	*val = strtoull(str, &end, base);
+	if (errno || *end)
+		return -1;
+	return 0;
+}
+
+/* Returns NULL when @str is a valid port, else why not. */
+static const char *port_error(const char *str, uint16_t *port)
+{
+	unsigned long long v;
+
+	if (!*str)
+		return "empty";
+	if (parse_ulong(str, false, &v))
+		return "not a number";
+	if (v < 1 || v > 65535)
+		return "out of range (1-65535)";
+	*port = v;
+	return NULL;
+}
+
+int parse_port(const char *str, uint16_t *port)
+{
+	const char *why = port_error(str, port);
+
+	if (why) {
+		err_msg("invalid port \"%s\": %s", str, why);
+		return -1;
+	}
+	return 0;
+}
+
+/* PORT or LO-HI, LO <= HI. A single port is the range PORT-PORT. */
+int parse_range(const char *str, uint16_t *lo, uint16_t *hi)
+{
+	const char *dash = strchr(str, '-');
+	const char *why;
+	char buf[16];
+	size_t n;
+
+	if (!dash || dash == str) {
+		if (parse_port(str, lo))
+			return -1;
+		*hi = *lo;
+		return 0;
+	}
+
+	n = dash - str;
+	if (n >= sizeof(buf)) {
+		why = "not a number";
+		goto err;
+	}
+	memcpy(buf, str, n);
+	buf[n] = '\0';
+	why = port_error(buf, lo);
+	if (!why)
+		why = port_error(dash + 1, hi);
+	if (why)
+		goto err;
+	if (*lo > *hi) {
+		err_msg("invalid port range \"%s\": reversed range (%u > %u)",
+			str, *lo, *hi);
+		return -1;
+	}
+	return 0;
+err:
+	err_msg("invalid port range \"%s\": %s", str, why);
+	return -1;
+}
+
+int parse_u32(const char *what, const char *str, uint32_t min, uint32_t max,
+	      uint32_t *val)
+{
+	unsigned long long v;
+
+	if (parse_ulong(str, true, &v)) {
+		err_msg("invalid %s \"%s\": not a number", what, str);
+		return -1;
+	}
+	if (v < min || v > max) {
+		err_msg("invalid %s \"%s\": out of range (%u-%u)",
+			what, str, min, max);
+		return -1;
+	}
+	*val = v;
+	return 0;
+}
+
+int parse_onoff(const char *str, uint8_t *on)
+{
+	if (!strcmp(str, "on")) {
+		*on = 1;
+		return 0;
+	}
+	if (!strcmp(str, "off")) {
+		*on = 0;
+		return 0;
+	}
+	err_msg("expected \"on\" or \"off\", not \"%s\"", str);
+	return -1;
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* 32 hex digits, whitespace anywhere ignored. */
+static int key_from_hex(const char *buf, size_t len,
+			uint8_t key[XSYNPROXY_KEY_LEN])
+{
+	unsigned int nibbles = 0;
+	size_t i;
+	int v;
+
+	for (i = 0; i < len; i++) {
+		if (isspace((unsigned char)buf[i]))
+			continue;
+		v = hexval((unsigned char)buf[i]);
+		if (v < 0 || nibbles >= 2 * XSYNPROXY_KEY_LEN)
+			return -1;
+		if (nibbles % 2)
+			key[nibbles / 2] |= v;
+		else
+			key[nibbles / 2] = v << 4;
+		nibbles++;
+	}
+	return nibbles == 2 * XSYNPROXY_KEY_LEN ? 0 : -1;
+}
+
+static ssize_t read_all(int fd, char *buf, size_t size)
+{
+	size_t len = 0;
+	ssize_t n;
+
+	while (len < size) {
+		n = read(fd, buf + len, size - len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (!n)
+			break;
+		len += n;
+	}
+	return len;
+}
+
+/*
+ * Read a key from @path ("-" for stdin). Never echoes its content, and
+ * wipes every copy but @key.
+ */
+int read_key_file(const char *path, uint8_t key[XSYNPROXY_KEY_LEN])
+{
+	bool is_stdin = !strcmp(path, "-");
+	const char *name = is_stdin ? "standard input" : path;
+	char buf[KEY_FILE_MAX + 1];
+	int fd, ret = -1;
+	ssize_t len;
+
+	fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		err_msg("cannot open key file \"%s\": %s", path,
+			strerror(errno));
+		return -1;
+	}
+	len = read_all(fd, buf, sizeof(buf));
+	if (len < 0) {
+		err_msg("cannot read key from %s: %s", name, strerror(errno));
+		goto out;
+	}
+	if ((size_t)len > KEY_FILE_MAX) {
+		err_msg("key file %s is too long: expected 32 hex digits or %u bytes",
+			name, XSYNPROXY_KEY_LEN);
+		goto out;
+	}
+	if (!key_from_hex(buf, len, key)) {
+		ret = 0;
+	} else if (len == XSYNPROXY_KEY_LEN) {
+		memcpy(key, buf, XSYNPROXY_KEY_LEN);
+		ret = 0;
+	} else {
+		err_msg("bad key in %s: expected 32 hex digits or exactly %u raw bytes",
+			name, XSYNPROXY_KEY_LEN);
+		explicit_bzero(key, XSYNPROXY_KEY_LEN);
+	}
+out:
+	explicit_bzero(buf, sizeof(buf));
+	if (!is_stdin && close(fd) && !ret) {
+		err_msg("cannot read key file \"%s\": %s", path,
+			strerror(errno));
+		explicit_bzero(key, XSYNPROXY_KEY_LEN);
+		ret = -1;
+	}
+	return ret;
+}

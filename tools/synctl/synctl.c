@@ -1,0 +1,434 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * synctl - configure the xsynproxy module over generic netlink.
+ *
+ *	synctl [OPTIONS] OBJECT { COMMAND | help }
+ *
+ * This file holds the options, the one table of commands, and the
+ * dispatcher and help generated from that table.
+ */
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "synctl.h"
+
+static const struct cmd ports_cmds[] = {
+	{
+		.name	= "add",
+		.args	= "PORT|LO-HI [on|off]",
+		.desc	= "protect ports (off: added disabled)",
+		.fn	= do_ports_add,
+	}, {
+		.name	= "del",
+		.args	= "PORT|LO-HI|all",
+		.desc	= "remove a range, or all ranges",
+		.fn	= do_ports_del,
+	}, {
+		.name	= "set",
+		.args	= "PORT|LO-HI on|off",
+		.desc	= "turn a range's protection on or off",
+		.fn	= do_ports_set,
+	}, {
+		.name	= "show",
+		.alias	= "list",
+		.desc	= "list the ranges (default)",
+		.fn	= do_ports_show,
+		.dflt	= true,
+	},
+	{ }
+};
+
+static const struct cmd salt_cmds[] = {
+	{
+		.name	= "show",
+		.desc	= "key id, epoch, epoch length (default)",
+		.fn	= do_salt_show,
+		.dflt	= true,
+	}, {
+		.name	= "rotate",
+		.desc	= "switch to a new random key",
+		.fn	= do_salt_rotate,
+	}, {
+		.name	= "set",
+		.args	= "[--key-file FILE|-] [--epoch-len SEC]",
+		.desc	= "install a shared key, set epoch length",
+		.fn	= do_salt_set,
+	},
+	{ }
+};
+
+static const struct cmd budget_cmds[] = {
+	{
+		.name	= "set",
+		.args	= "N|unlimited",
+		.desc	= "SYN-ACKs per second, 0 = unlimited",
+		.fn	= do_budget_set,
+	}, {
+		.name	= "show",
+		.desc	= "print the budget (default)",
+		.fn	= do_budget_show,
+		.dflt	= true,
+	},
+	{ }
+};
+
+static const struct cmd stats_cmds[] = {
+	{
+		.name	= "show",
+		.desc	= "print every counter (default)",
+		.fn	= do_stats_show,
+		.dflt	= true,
+	}, {
+		.name	= "reset",
+		.desc	= "zero the counters",
+		.fn	= do_stats_reset,
+	},
+	{ }
+};
+
+static const struct cmd cookie_cmds[] = {
+	{
+		.name	= "mint",
+		.args	= "SADDR SPORT DADDR DPORT ISN [mss N] [wscale N] "
+			  "[sack] [ecn] [ts]",
+		.desc	= "cookie the module would answer with",
+		.fn	= do_cookie_mint,
+	},
+	{ }
+};
+
+const struct cmd synctl_objects[] = {
+	{
+		.name	= "version",
+		.desc	= "versions of synctl and of the module",
+		.fn	= do_version,
+	}, {
+		.name	= "show",
+		.desc	= "state and settings of the namespace",
+		.fn	= do_show,
+	}, {
+		.name	= "ports",
+		.desc	= "protected TCP ports",
+		.sub	= ports_cmds,
+	}, {
+		.name	= "salt",
+		.desc	= "cookie key and epochs",
+		.sub	= salt_cmds,
+	}, {
+		.name	= "budget",
+		.desc	= "SYN-ACK rate limit",
+		.sub	= budget_cmds,
+	}, {
+		.name	= "stats",
+		.desc	= "counters",
+		.sub	= stats_cmds,
+	}, {
+		.name	= "cookie",
+		.desc	= "diagnostics",
+		.sub	= cookie_cmds,
+	},
+	{ }
+};
+
+static const char options_help[] =
+	"OPTIONS := { -j[son] | -p[retty] | -n[etns] NAME | -V[ersion] |\n"
+	"             -h[elp] }\n";
+
+/* ---- help ---------------------------------------------------------------- */
+
+#define SYNOPSIS_COLS	36
+
+static void synopsis(char *buf, size_t size, const char *parent,
+		     const struct cmd *c)
+{
+	snprintf(buf, size, "synctl %s%s%s%s%s%s%s",
+		 parent ? parent : "", parent ? " " : "", c->name,
+		 c->alias ? "|" : "", c->alias ? c->alias : "",
+		 c->args ? " " : "", c->args ? c->args : "");
+}
+
+/* A synopsis on lines of at most 80 columns, continued with an indent. */
+static void print_wrapped(FILE *f, const char *str)
+{
+	const int width = 78;
+	int indent = 2, len, cut;
+
+	for (;;) {
+		len = strlen(str);
+		if (indent + len <= width)
+			break;
+		for (cut = width - indent; cut > 0 && str[cut] != ' '; cut--)
+			;
+		if (!cut)
+			break;
+		fprintf(f, "%*s%.*s\n", indent, "", cut, str);
+		str += cut + 1;
+		indent = 8;
+	}
+	fprintf(f, "%*s%s\n", indent, "", str);
+}
+
+static void print_usage_line(FILE *f, const char *parent,
+			     const struct cmd *c)
+{
+	char buf[160];
+
+	synopsis(buf, sizeof(buf), parent, c);
+	if (strlen(buf) <= SYNOPSIS_COLS) {
+		fprintf(f, "  %-*s  %s\n", SYNOPSIS_COLS, buf, c->desc);
+		return;
+	}
+	print_wrapped(f, buf);
+	fprintf(f, "  %-*s  %s\n", SYNOPSIS_COLS, "", c->desc);
+}
+
+static void print_verbs(FILE *f, const char *parent, const struct cmd *tbl)
+{
+	const struct cmd *c;
+
+	for (c = tbl; c->name; c++)
+		print_usage_line(f, parent, c);
+}
+
+/* Help for one level of the table: the objects, or one object's verbs. */
+static void print_help(FILE *f, const struct cmd *tbl, const char *parent)
+{
+	const struct cmd *c;
+
+	if (!parent) {
+		fprintf(f, "Usage: synctl [OPTIONS] OBJECT { COMMAND | help }\n"
+			   "       synctl help [OBJECT]\n%s\n", options_help);
+		for (c = tbl; c->name; c++) {
+			if (c->sub)
+				print_verbs(f, c->name, c->sub);
+			else
+				print_usage_line(f, NULL, c);
+		}
+		return;
+	}
+	fprintf(f, "Usage: synctl %s {", parent);
+	for (c = tbl; c->name; c++)
+		fprintf(f, " %s |", c->name);
+	fprintf(f, " help }\n");
+	print_verbs(f, parent, tbl);
+}
+
+static void print_leaf_help(FILE *f, const char *parent, const struct cmd *c)
+{
+	char buf[160];
+
+	synopsis(buf, sizeof(buf), parent, c);
+	fprintf(f, "Usage: %s\n  %s\n", buf, c->desc);
+}
+
+/* ---- dispatch ------------------------------------------------------------ */
+
+static const struct cmd *find_cmd(const struct cmd *tbl, const char *name)
+{
+	const struct cmd *c;
+
+	for (c = tbl; c->name; c++)
+		if (!strcmp(name, c->name) ||
+		    (c->alias && !strcmp(name, c->alias)))
+			return c;
+	return NULL;
+}
+
+static const struct cmd *find_default(const struct cmd *tbl)
+{
+	const struct cmd *c;
+
+	for (c = tbl; c->name; c++)
+		if (c->dflt)
+			return c;
+	return NULL;
+}
+
+static int unknown(const struct cmd *tbl, const char *parent,
+		   const char *name)
+{
+	if (parent)
+		err_msg("unknown command \"%s\" for \"%s\"", name, parent);
+	else
+		err_msg("unknown object \"%s\"", name);
+	print_help(stderr, tbl, parent);
+	return EXIT_USAGE;
+}
+
+/* "help [NAME...]" at any level. */
+static int do_help(const struct cmd *tbl, const char *parent, int argc,
+		   char **argv)
+{
+	const struct cmd *c;
+
+	if (!argc) {
+		print_help(stdout, tbl, parent);
+		return EXIT_OK;
+	}
+	c = find_cmd(tbl, argv[0]);
+	if (!c)
+		return unknown(tbl, parent, argv[0]);
+	if (c->sub)
+		return do_help(c->sub, c->name, argc - 1, argv + 1);
+	if (argc > 1) {
+		err_msg("unexpected argument \"%s\"", argv[1]);
+		return EXIT_USAGE;
+	}
+	print_leaf_help(stdout, parent, c);
+	return EXIT_OK;
+}
+
+static int dispatch(struct synctl *s, const struct cmd *tbl,
+		    const char *parent, int argc, char **argv);
+
+static int run(struct synctl *s, const struct cmd *c, const char *parent,
+	       int argc, char **argv)
+{
+	char buf[160];
+	int ret;
+
+	if (c->sub)
+		return dispatch(s, c->sub, c->name, argc, argv);
+	if (argc && is_help(argv[0])) {
+		print_leaf_help(stdout, parent, c);
+		return EXIT_OK;
+	}
+	ret = c->fn(s, argc, argv);
+	if (ret == SYNCTL_USAGE) {
+		synopsis(buf, sizeof(buf), parent, c);
+		fprintf(stderr, "usage: %s\n", buf);
+		ret = EXIT_USAGE;
+	}
+	return ret;
+}
+
+static int dispatch(struct synctl *s, const struct cmd *tbl,
+		    const char *parent, int argc, char **argv)
+{
+	const struct cmd *c;
+
+	if (!argc) {
+		c = find_default(tbl);
+		if (c)
+			return run(s, c, parent, 0, argv);
+		if (parent)
+			err_msg("missing command for \"%s\"", parent);
+		else
+			err_msg("missing object");
+		print_help(stderr, tbl, parent);
+		return EXIT_USAGE;
+	}
+	if (is_help(argv[0]))
+		return do_help(tbl, parent, argc - 1, argv + 1);
+	c = find_cmd(tbl, argv[0]);
+	if (!c)
+		return unknown(tbl, parent, argv[0]);
+	return run(s, c, parent, argc - 1, argv + 1);
+}
+
+/* ---- options ------------------------------------------------------------- */
+
+static bool valid_netns_name(const char *name)
+{
+	return *name && !strchr(name, '/') && strcmp(name, ".") &&
+	       strcmp(name, "..") && strlen(name) <= NAME_MAX;
+}
+
+/*
+ * Output options may also follow the object ("synctl stats -j"); take them
+ * out of the command's arguments. Returns the new argc.
+ */
+static int take_output_flags(struct synctl *s, int argc, char **argv)
+{
+	int i, n = 0;
+
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json")) {
+			s->json = true;
+		} else if (!strcmp(argv[i], "-p") ||
+			   !strcmp(argv[i], "--pretty")) {
+			s->json = s->pretty = true;
+		} else {
+			argv[n++] = argv[i];
+		}
+	}
+	return n;
+}
+
+/* Returns -1 to go on, else the exit status. */
+static int parse_options(struct synctl *s, int argc, char **argv)
+{
+	static const struct option long_opts[] = {
+		{ "json",	no_argument,		NULL, 'j' },
+		{ "pretty",	no_argument,		NULL, 'p' },
+		{ "netns",	required_argument,	NULL, 'n' },
+		{ "version",	no_argument,		NULL, 'V' },
+		{ "help",	no_argument,		NULL, 'h' },
+		{ }
+	};
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:jpn:Vh", long_opts,
+				NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			s->json = true;
+			break;
+		case 'p':
+			s->json = s->pretty = true;
+			break;
+		case 'n':
+			if (!valid_netns_name(optarg)) {
+				err_msg("invalid network namespace name \"%s\"",
+					optarg);
+				return EXIT_USAGE;
+			}
+			s->netns = optarg;
+			break;
+		case 'V':
+			printf("synctl %s\n", SYNCTL_VERSION);
+			return EXIT_OK;
+		case 'h':
+			print_help(stdout, synctl_objects, NULL);
+			return EXIT_OK;
+		case ':':
+			err_msg("option \"%s\" needs an argument",
+				argv[optind - 1]);
+			return EXIT_USAGE;
+		default:
+			if (optopt)
+				err_msg("unknown option \"-%c\"", optopt);
+			else
+				err_msg("unknown option \"%s\"",
+					argv[optind - 1]);
+			fputs(options_help, stderr);
+			return EXIT_USAGE;
+		}
+	}
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	static struct synctl s;
+	int ret;
+
+	ret = parse_options(&s, argc, argv);
+	if (ret >= 0)
+		return ret;
+	argc = take_output_flags(&s, argc - optind, argv + optind);
+	argv += optind;
+	out_init(s.json, s.pretty);
+
+	ret = dispatch(&s, synctl_objects, NULL, argc, argv);
+	nl_close(&s);
+	if (fflush(stdout) || ferror(stdout)) {
+		err_msg("error writing output");
+		if (!ret)
+			ret = EXIT_KERNEL;
+	}
+	return ret;
+}
