@@ -35,9 +35,9 @@ table inet xsp_test {
 NFT
 	mkdir -p "$XSP_TMP/www"
 	echo hello >"$XSP_TMP/www/index.html"
-	bg "$SERVER" socat -T10 TCP-LISTEN:80,reuseaddr,fork,backlog=4 \
-		SYSTEM:"printf 'HTTP/1.0 200 OK\\\\r\\\\n\\\\r\\\\nhello\\\\n'"
-	wait_listen "$SERVER" 80
+	# http.server listens with a backlog of 5.
+	bg "$SERVER" python3 -m http.server 80 --bind $SERVER_IP --directory "$XSP_TMP/www"
+	wait_listen "$SERVER" 80 || return 1
 	synctl -n "$SERVER" ports add 80
 }
 

@@ -68,7 +68,7 @@ test_accept_queue_full()
 	synctl -n "$SERVER" -j stats >"$XSP_TMP/s0"
 	# Listener with backlog 1 that accepts nothing for 8 seconds, then
 	# collects what each client sent.
-	bg "$SERVER" python3 - "$XSP_TMP/got" <<'PY'
+	cat >"$XSP_TMP/server.py" <<'PY'
 import socket, sys, time
 s = socket.socket()
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -83,7 +83,9 @@ while len(got) < 4:
     got.append(c.recv(100).decode())
     open(sys.argv[1], "w").write("\n".join(sorted(got)) + "\n")
 PY
+	bg "$SERVER" python3 "$XSP_TMP/server.py" "$XSP_TMP/got"
 	wait_listen "$SERVER" 7777
+	check_err $? "listener did not start"
 	for i in 1 2 3 4; do
 		ip netns exec "$CLIENT" python3 -c "
 import socket, time
