@@ -83,9 +83,13 @@ struct xsp_net {
 
 extern unsigned int xsp_net_id;
 
-#ifndef NL_SET_ERR_MSG_FMT_MOD	/* 6.1 has no formatted extack messages */
-#define NL_SET_ERR_MSG_FMT_MOD(extack, fmt, args...) \
-	NL_SET_ERR_MSG_MOD(extack, "invalid port range")
+/* Formatted extack messages arrived in 6.2: 6.1 gets the plain text. */
+#ifdef NL_SET_ERR_MSG_FMT_MOD
+#define XSP_ERR_FMT(extack, plain, fmt, args...) \
+	NL_SET_ERR_MSG_FMT_MOD(extack, fmt, ##args)
+#else
+#define XSP_ERR_FMT(extack, plain, fmt, args...) \
+	NL_SET_ERR_MSG_MOD(extack, plain)
 #endif
 
 static inline bool xsp_secrets_current(const struct xsp_secrets *s, u64 now)

@@ -80,10 +80,11 @@ int xsp_ports_change(struct xsp_net *xn, int cmd, u16 lo, u16 hi, bool enabled,
 	case XSYNPROXY_CMD_PORT_ADD:
 		for (i = 0; i < nr; i++) {
 			if (old->ranges[i].lo <= hi && lo <= old->ranges[i].hi) {
-				NL_SET_ERR_MSG_FMT_MOD(extack,
-						       "ports %u-%u overlap configured range %u-%u",
-						       lo, hi, old->ranges[i].lo,
-						       old->ranges[i].hi);
+				XSP_ERR_FMT(extack,
+					    "ports overlap a configured range",
+					    "ports %u-%u overlap configured range %u-%u",
+					    lo, hi, old->ranges[i].lo,
+					    old->ranges[i].hi);
 				return -EEXIST;
 			}
 		}
@@ -107,8 +108,8 @@ int xsp_ports_change(struct xsp_net *xn, int cmd, u16 lo, u16 hi, bool enabled,
 	case XSYNPROXY_CMD_PORT_SET:
 		idx = xsp_range_find(old, lo, hi);
 		if (idx < 0) {
-			NL_SET_ERR_MSG_FMT_MOD(extack,
-					       "no configured range %u-%u", lo, hi);
+			XSP_ERR_FMT(extack, "no configured range matches",
+				    "no configured range %u-%u", lo, hi);
 			return -ENOENT;
 		}
 		new = xsp_ports_alloc(nr);

@@ -210,6 +210,23 @@ def test_forged():
     forged("TSecr changed", ts_wrong)
 
 
+def test_stale():
+    """A cookie two to three epochs old is rejected and counted as stale."""
+    x.server(["synctl", "salt", "set", "--epoch-len", "1"])
+    try:
+        sa, sp, isn = get_synack()
+        time.sleep(2.5)
+        before = x.stats()
+        quiet = x.no_reply(ack_for(sp, isn, sa[TCP].seq + 1))
+        after = x.stats()
+        d = x.delta(before, after, "cookie_stale")
+        ok = sa is not None and quiet and d == 1 and not x.established(sp, PORT)
+        x.result(ok, "forged ACK dropped and counted: stale epoch",
+                 f"quiet={quiet} cookie_stale+={d}")
+    finally:
+        x.server(["synctl", "salt", "set", "--epoch-len", "60"])
+
+
 def silent(desc, pkt, counter, n=1):
     before = x.stats()
     quiet = all(x.no_reply(pkt) for _ in range(n))
@@ -275,6 +292,7 @@ def main():
     data_case("data on the ACK reaches the application", False)
     data_case("pure ACK lost, first data segment completes", True)
     test_forged()
+    test_stale()
     test_malformed()
     x.finish()
 

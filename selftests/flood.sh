@@ -10,6 +10,7 @@ source "$(dirname "$0")/lib.sh"
 TESTS="
 	test_flood
 	test_budget
+	test_rmmod_during_flood
 "
 
 FLOOD_SECS=${XSP_FLOOD_SECS:-20}
@@ -133,6 +134,31 @@ test_budget()
 	check_err $? "syn_over_budget did not move"
 	synctl -n "$SERVER" budget set unlimited
 	log_test "reply budget caps SYN-ACKs per second and counts the rest"
+}
+
+test_rmmod_during_flood()
+{
+	local flooder
+
+	require_cmd hping3 curl
+	setup || { check_err 1 "setup"; log_test "rmmod during flood"; return; }
+	ip netns exec "$CLIENT" timeout 20 hping3 -q --flood --rand-source \
+		-S -p 80 $SERVER_IP >/dev/null 2>&1 &
+	flooder=$!
+	defer "kill $flooder 2>/dev/null"
+	sleep 3
+	[ "$(xsp_stat syn_answered "$SERVER")" -gt 0 ]
+	check_err $? "flood not answered before rmmod"
+	modprobe -r xsynproxy
+	check_err $? "rmmod during the flood failed"
+	! xsp_loaded
+	check_err $? "module still loaded"
+	ip netns exec "$CLIENT" curl -s --max-time 30 http://$SERVER_IP/ | grep -q hello
+	check_err $? "server unreachable after rmmod under flood"
+	kill $flooder 2>/dev/null
+	wait $flooder 2>/dev/null
+	xsp_load
+	log_test "rmmod during a flood is clean and the server keeps serving"
 }
 
 require_root

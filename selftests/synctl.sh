@@ -1,0 +1,203 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# synctl against the module: what it shows is what the module holds, bad
+# input is refused with a clear error and changes nothing, permissions
+# follow the namespace's owning user namespace.
+source "$(dirname "$0")/lib.sh"
+
+TESTS="
+	test_version_show
+	test_ports
+	test_bad_input_changes_nothing
+	test_salt
+	test_budget_stats
+	test_permissions
+	test_not_loadable
+"
+
+NOBODY="setpriv --reuid 65534 --regid 65534 --clear-groups"
+
+jget()
+{
+	python3 -c 'import json,sys; v=json.load(sys.stdin)'"$1"'; print(json.dumps(v) if isinstance(v,(list,dict)) else v)'
+}
+
+test_version_show()
+{
+	local ns v
+
+	xsp_load
+	setup_ns ns
+	v=$(synctl -j version | jget '["module"]')
+	[ "$v" = "$(cat /sys/module/xsynproxy/version)" ]
+	check_err $? "synctl reports module version '$v', sysfs says '$(cat /sys/module/xsynproxy/version)'"
+	[ "$(synctl -n "$ns" -j show | jget '["state"]')" = idle ]
+	check_err $? "fresh namespace is not idle"
+	synctl -n "$ns" ports add 443
+	[ "$(synctl -n "$ns" -j show | jget '["state"]')" = active ]
+	check_err $? "state not active after ports add"
+	synctl -n "$ns" ports set 443 off
+	[ "$(synctl -n "$ns" -j show | jget '["state"]')" = idle ]
+	check_err $? "state not idle with the only range off"
+	[ "$(synctl -n "$ns" -j show | jget '["port_ranges"]')" = 1 ]
+	check_err $? "port_ranges not 1"
+	synctl -n "$ns" show | grep -q '^state idle'
+	check_err $? "plain show output"
+	log_test "version and show report the module's state"
+}
+
+test_ports()
+{
+	local ns out
+
+	xsp_load
+	setup_ns ns
+	synctl -n "$ns" ports add 443 && synctl -n "$ns" ports add 8000-8100 &&
+		synctl -n "$ns" ports add 22 off
+	check_err $? "ports add failed"
+	out=$(synctl -n "$ns" ports show | tr '\n' ' ')
+	[ "$out" = "22 off 443 8000-8100 " ]
+	check_err $? "ports show: '$out'"
+	out=$(synctl -n "$ns" -j ports show)
+	[ "$out" = '[{"lo":22,"hi":22,"enabled":false},{"lo":443,"hi":443,"enabled":true},{"lo":8000,"hi":8100,"enabled":true}]' ]
+	check_err $? "ports show -j: $out"
+	synctl -n "$ns" ports set 22 on && synctl -n "$ns" ports del 8000-8100
+	check_err $? "set/del failed"
+	out=$(synctl -n "$ns" ports show | tr '\n' ' ')
+	[ "$out" = "22 443 " ]
+	check_err $? "after set/del: '$out'"
+	synctl -n "$ns" ports del all
+	[ -z "$(synctl -n "$ns" ports show)" ]
+	check_err $? "ports del all left ranges"
+	log_test "ports add/set/del/show, plain and JSON"
+}
+
+# refused EXPECTED_RC PATTERN CMD...: CMD fails with that code and message.
+refused()
+{
+	local want=$1 pat=$2 err rc
+
+	shift 2
+	err=$("$@" 2>&1 >/dev/null)
+	rc=$?
+	if [ $rc -ne "$want" ] || ! grep -qi -- "$pat" <<<"$err"; then
+		echo "#   '$*' -> rc $rc, '$err' (want rc $want, /$pat/)"
+		return 1
+	fi
+}
+
+test_bad_input_changes_nothing()
+{
+	local ns before
+
+	xsp_load
+	setup_ns ns
+	synctl -n "$ns" ports add 443 && synctl -n "$ns" ports add 1000-2000
+	before=$(synctl -n "$ns" -j ports show)
+	refused 1 "out of range" synctl -n "$ns" ports add 0
+	check_err $? "port 0"
+	refused 1 "out of range" synctl -n "$ns" ports add 70000
+	check_err $? "port 70000"
+	refused 1 "invalid port" synctl -n "$ns" ports add abc
+	check_err $? "port abc"
+	refused 1 "reversed" synctl -n "$ns" ports add 100-90
+	check_err $? "reversed range"
+	refused 2 "overlap" synctl -n "$ns" ports add 1500-2500
+	check_err $? "overlapping range"
+	refused 2 "no configured range" synctl -n "$ns" ports del 1000-1500
+	check_err $? "del of a partial range"
+	refused 1 "unknown" synctl -n "$ns" bogus show
+	check_err $? "unknown object"
+	refused 1 "" synctl -n "$ns" ports frobnicate
+	check_err $? "unknown command"
+	refused 1 "" synctl -n "$ns" budget set -5
+	check_err $? "negative budget"
+	[ "$(synctl -n "$ns" -j ports show)" = "$before" ]
+	check_err $? "a refused command changed the ports"
+	log_test "bad input: clear errors, non-zero exit, nothing half-applied"
+}
+
+test_salt()
+{
+	local ns id1 id2 out
+
+	xsp_load
+	setup_ns ns
+	id1=$(synctl -n "$ns" -j salt show | jget '["key_id"]')
+	synctl -n "$ns" salt rotate >/dev/null
+	id2=$(synctl -n "$ns" -j salt show | jget '["key_id"]')
+	[ "$id1" != "$id2" ] && [ "$(synctl -n "$ns" -j salt show | jget '["prev_key_id"]')" = "$id1" ]
+	check_err $? "rotate: key id $id1 -> $id2, previous not reported"
+	printf '%s\n' 0123456789abcdef0123456789abcdef >"$XSP_TMP/k"
+	out=$(synctl -n "$ns" salt set --key-file "$XSP_TMP/k" 2>&1; synctl -n "$ns" -j salt show; synctl -n "$ns" show)
+	! grep -qi 0123456789abcdef <<<"$out"
+	check_err $? "the key was echoed"
+	[ "$(synctl -n "$ns" -j salt show | jget '["shared"]')" = True ]
+	check_err $? "key not marked shared"
+	printf 'abcd\n' >"$XSP_TMP/short"
+	refused 1 "" synctl -n "$ns" salt set --key-file "$XSP_TMP/short"
+	check_err $? "short key accepted"
+	refused 1 "" synctl -n "$ns" salt set --key-file "$XSP_TMP/nonexistent"
+	check_err $? "missing key file accepted"
+	synctl -n "$ns" salt set --epoch-len 30
+	[ "$(synctl -n "$ns" -j salt show | jget '["epoch_len"]')" = 30 ]
+	check_err $? "epoch length not set"
+	refused 1 "out of range" synctl -n "$ns" salt set --epoch-len 0
+	check_err $? "epoch length 0 accepted"
+	log_test "salt show/rotate/set: key never echoed, bad keys refused"
+}
+
+test_budget_stats()
+{
+	local ns
+
+	xsp_load
+	setup_ns ns
+	synctl -n "$ns" budget set 1000
+	[ "$(synctl -n "$ns" -j budget show | jget '["budget"]')" = 1000 ]
+	check_err $? "budget not 1000"
+	synctl -n "$ns" budget set unlimited
+	[ "$(synctl -n "$ns" -j budget show | jget '["budget"]')" = 0 ]
+	check_err $? "budget not unlimited"
+	synctl -n "$ns" -j stats | python3 -c 'import json,sys; d=json.load(sys.stdin); assert len(d) == 15 and all(v == 0 for v in d.values())'
+	check_err $? "stats of a fresh namespace"
+	synctl -n "$ns" stats reset
+	check_err $? "stats reset failed"
+	log_test "budget set/show, stats show/reset"
+}
+
+test_permissions()
+{
+	local ns out
+
+	xsp_load
+	setup_ns ns
+	refused 2 "permission denied" $NOBODY synctl ports add 80
+	check_err $? "unprivileged user changed the init namespace"
+	$NOBODY synctl show >/dev/null
+	check_err $? "unprivileged user cannot read"
+	out=$($NOBODY unshare -Urn sh -c 'synctl ports add 80 && synctl ports show' 2>&1)
+	[ "$out" = 80 ]
+	check_err $? "admin of an own user+net namespace refused: $out"
+	[ -z "$(synctl ports show)" ]
+	check_err $? "the user namespace's change leaked into the init namespace"
+	log_test "CAP_NET_ADMIN over the namespace's user namespace is required and enough"
+}
+
+test_not_loadable()
+{
+	local err
+
+	xsp_unload 2>/dev/null
+	echo "install xsynproxy /bin/false" >/etc/modprobe.d/xsp-test-block.conf
+	defer rm -f /etc/modprobe.d/xsp-test-block.conf
+	refused 2 "not loaded" synctl show
+	check_err $? "missing module not reported"
+	rm -f /etc/modprobe.d/xsp-test-block.conf
+	log_test "module not loadable: clear error, exit 2"
+}
+
+require_root
+require_cmd synctl python3 setpriv unshare
+run_tests
