@@ -19,8 +19,9 @@
 
 #define XSP_VERSION		"0.1.0"
 #define XSP_MAX_RANGES		1024
+#define XSP_PORTS_GEN_NONE	1	/* dump generation before any table */
 #define XSP_DEFAULT_EPOCH_LEN	60
-#define XSP_MAX_EPOCH_LEN	3600
+#define XSP_MAX_EPOCH_LEN	XSYNPROXY_EPOCH_LEN_MAX
 
 struct xsp_range {
 	u16	lo;
@@ -35,6 +36,7 @@ struct xsp_range {
  */
 struct xsp_ports {
 	struct rcu_head		rcu;
+	unsigned int		gen;		/* never 0: dumps compare it */
 	unsigned int		nr;
 	unsigned int		nr_enabled;
 	DECLARE_BITMAP(map, 65536);
@@ -72,8 +74,6 @@ struct xsp_net {
 	struct mutex			lock;
 	struct xsp_ports __rcu		*ports;
 	struct xsp_keys __rcu		*keys;
-	/* Bumped on every change of @ports; lets dumps flag interruption. */
-	unsigned int			ports_gen;
 	/* SYN-ACKs per second for the whole namespace, 0 = unlimited. */
 	u32				budget;
 	struct xsp_pcpu __percpu	*pcpu;
@@ -125,7 +125,6 @@ int xsp_ports_change(struct xsp_net *xn, int cmd, u16 lo, u16 hi, bool enabled,
 		     struct netlink_ext_ack *extack);
 int xsp_keys_replace(struct xsp_net *xn, const u8 *key, bool shared,
 		     u32 epoch_len);
-u32 xsp_key_fingerprint(const u8 *key);
 enum xsynproxy_state xsp_state(struct xsp_net *xn);
 const struct xsp_secrets *xsp_secrets_get(struct xsp_net *xn, u64 now);
 

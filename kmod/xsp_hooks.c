@@ -29,11 +29,6 @@
 #include <linux/tcp.h>
 #include <linux/netfilter_ipv4.h>
 #include <linux/inetdevice.h>
-#if __has_include(<linux/unaligned.h>)
-#include <linux/unaligned.h>
-#else
-#include <asm/unaligned.h>
-#endif
 #include <net/dst.h>
 #include <net/inet_hashtables.h>
 #include <net/ip.h>
@@ -497,6 +492,9 @@ static unsigned int xsp_pre_routing(void *priv, struct sk_buff *skb,
 
 	iph = ip_hdr(skb);
 	if (iph->protocol != IPPROTO_TCP || skb->pkt_type != PACKET_HOST)
+		return NF_ACCEPT;
+	/* A later fragment has no TCP header to judge: defrag's business. */
+	if (unlikely(iph->frag_off & htons(IP_OFFSET)))
 		return NF_ACCEPT;
 	if (unlikely(in_softirq() && this_cpu_read(xsp_replay_ctx.syn) == skb))
 		return NF_ACCEPT;

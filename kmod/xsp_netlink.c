@@ -181,9 +181,9 @@ static int xsp_nl_port_change(struct sk_buff *skb, struct genl_info *info)
 		return -EINVAL;
 	}
 	r.enabled = true;
-	if (info->attrs[XSYNPROXY_A_PORT_ENABLED])
+	if (info->attrs[XSYNPROXY_A_PORT_ENABLED]) {
 		r.enabled = nla_get_u8(info->attrs[XSYNPROXY_A_PORT_ENABLED]);
-	else if (cmd == XSYNPROXY_CMD_PORT_SET) {
+	} else if (cmd == XSYNPROXY_CMD_PORT_SET) {
 		GENL_SET_ERR_MSG(info, "missing enabled flag");
 		return -EINVAL;
 	}
@@ -216,9 +216,9 @@ static int xsp_nl_port_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	void *hdr;
 
 	rcu_read_lock();
-	/* Paired with the ports_gen++ after publishing under xn->lock. */
-	cb->seq = READ_ONCE(xn->ports_gen);
+	/* Each table is immutable and carries its generation. */
 	p = rcu_dereference(xn->ports);
+	cb->seq = p ? p->gen : XSP_PORTS_GEN_NONE;
 	for (i = cb->args[0]; p && i < p->nr; i++) {
 		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
 				  cb->nlh->nlmsg_seq, &xsp_genl_family,

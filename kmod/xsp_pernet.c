@@ -125,39 +125,30 @@ int xsp_ports_change(struct xsp_net *xn, int cmd, u16 lo, u16 hi, bool enabled,
 		}
 		new->nr = j;
 		break;
-	case XSYNPROXY_CMD_UNSPEC:	/* flush */
-		new = NULL;
+	case XSYNPROXY_CMD_UNSPEC:	/* flush: an empty table, for its gen */
+		new = xsp_ports_alloc(0);
+		if (!new)
+			return -ENOMEM;
 		break;
 	default:
 		return -EOPNOTSUPP;
 	}
 
-	if (new) {
-		for (i = 0; i < new->nr; i++) {
-			if (!new->ranges[i].enabled)
-				continue;
-			new->nr_enabled++;
-			bitmap_set(new->map, new->ranges[i].lo,
-				   new->ranges[i].hi - new->ranges[i].lo + 1);
-		}
-		if (!new->nr) {
-			kfree(new);
-			new = NULL;
-		}
+	for (i = 0; i < new->nr; i++) {
+		if (!new->ranges[i].enabled)
+			continue;
+		new->nr_enabled++;
+		bitmap_set(new->map, new->ranges[i].lo,
+			   new->ranges[i].hi - new->ranges[i].lo + 1);
 	}
+	/* XSP_PORTS_GEN_NONE stands for "no table yet" in dumps. */
+	new->gen = old ? old->gen + 1 : XSP_PORTS_GEN_NONE + 1;
+	if (!new->gen)
+		new->gen = XSP_PORTS_GEN_NONE + 1;
 	rcu_assign_pointer(xn->ports, new);
-	xn->ports_gen++;
 	if (old)
 		kfree_rcu(old, rcu);
 	return 0;
-}
-
-u32 xsp_key_fingerprint(const u8 *key)
-{
-	struct xsp_key k;
-
-	memcpy(k.bytes, key, sizeof(k.bytes));
-	return xsp_key_id(&k);
 }
 
 /*
@@ -182,6 +173,11 @@ int xsp_keys_replace(struct xsp_net *xn, const u8 *key, bool shared,
 	if (epoch_len && epoch_len != new->s.epoch_len) {
 		xsp_secrets_init(&new->s, &new->key, epoch_len, now);
 		new->prev_key_id = 0;
+	}
+	if (key && !memcmp(key, old->key.bytes, sizeof(old->key.bytes)) &&
+	    (!epoch_len || epoch_len == old->s.epoch_len)) {
+		kfree_sensitive(new);	/* the installed key: nothing to do */
+		return 0;
 	}
 	if (key) {
 		memcpy(k.bytes, key, sizeof(k.bytes));

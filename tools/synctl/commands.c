@@ -456,7 +456,7 @@ int do_salt_set(struct synctl *s, int argc, char **argv)
 				return SYNCTL_USAGE;
 			}
 			if (parse_u32("epoch length", argv[i + 1], 1,
-				      SYNCTL_EPOCH_LEN_MAX, &epoch_len))
+				      XSYNPROXY_EPOCH_LEN_MAX, &epoch_len))
 				return EXIT_USAGE;
 		}
 	}
@@ -613,7 +613,7 @@ static int parse_mint_flag(struct mint_args *m, int argc, char **argv)
 	} else if (!strcmp(what, "wscale")) {
 		has = &m->has_wscale;
 		val = &m->wscale;
-		max = 15;
+		max = XSYNPROXY_WSCALE_NONE;
 	} else {
 		return unexpected(what);
 	}

@@ -75,6 +75,8 @@ static const enum mnl_attr_data_type attr_types[__XSYNPROXY_A_MAX] = {
 	[XSYNPROXY_A_TSVAL]		= MNL_TYPE_U32,
 };
 
+_Static_assert(__XSYNPROXY_A_MAX <= 64, "xsp_reply.have is a u64 bitmask");
+
 /* State of one exchange, handed to every mnl callback. */
 struct nl_run {
 	struct synctl	*s;

@@ -36,8 +36,6 @@
  */
 #define SYNCTL_USAGE		(-1)
 
-/* Epoch length bounds, as documented for XSYNPROXY_A_EPOCH_LEN. */
-#define SYNCTL_EPOCH_LEN_MAX	3600
 
 /* Largest dump message the kernel sends us: size the receive buffer so. */
 #define SYNCTL_RECV_SIZE	32768

@@ -244,9 +244,10 @@ result $? "help lists the objects" "no 'synctl OBJECT' lines in help"
 for o in $objects; do
 	expect_help "$o" help
 	run help
-	for v in $(sed -n "s/^  synctl $o \\([a-z]*\\).*/\\1/p" "$tmp/out"); do
+	while IFS= read -r v; do
+		[ -n "$v" ] || continue		# an object without verbs
 		expect_help "$o" "$v" help
-	done
+	done < <(sed -n "s/^  synctl $o \\([a-z]*\\).*/\\1/p" "$tmp/out")
 done
 run -V
 [ "$rc" -eq 0 ] && grep -q '^synctl ' "$tmp/out"

@@ -23,6 +23,10 @@
 
 /* Length of the master key, in bytes. */
 #define XSYNPROXY_KEY_LEN	16
+/* Longest epoch, in seconds (EPOCH_LEN is 1..XSYNPROXY_EPOCH_LEN_MAX). */
+#define XSYNPROXY_EPOCH_LEN_MAX	3600
+/* WSCALE value meaning "no window scale option". */
+#define XSYNPROXY_WSCALE_NONE	15
 
 /*
  * Commands.
@@ -61,7 +65,8 @@
  *
  * XSYNPROXY_CMD_SALT_SET (do, admin)
  *	Request: optional KEY (installs it as a rotate would, marking the key
- *	shared), optional EPOCH_LEN in seconds (1..3600). Reply: as SALT_GET.
+ *	shared; the key already installed is a no-op), optional EPOCH_LEN in
+ *	seconds (1..XSYNPROXY_EPOCH_LEN_MAX). Reply: as SALT_GET.
  *
  * XSYNPROXY_CMD_BUDGET_SET (do, admin)
  *	Request: BUDGET, SYN-ACKs per second the namespace may send; 0 means

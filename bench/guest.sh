@@ -1,0 +1,314 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The benchmark's guest side (tools/bench boots the VM and runs this in it).
+# For each run and each contender (rotated order) it builds the topology of
+# bench/lib.sh and measures:
+#
+#   legit_base  legitimate fetches, no flood
+#   syn_sat     spoofed SYNs as fast as the generator goes (CPU-saturating)
+#               + the same legitimate fetches during it
+#   syn_fixed   spoofed SYNs at a fixed offered rate below saturation
+#   ack_fixed   forged ACKs at that rate + a few real fetches during it
+#   mem         slab and conntrack before/after MEM_SYNS delivered SYNs
+#   iperf       iperf3 throughput through the protected port 5201
+#
+# Every measurement is one JSON line in $XSP_RESULTS/raw.jsonl; the host
+# (bench/report.py) computes medians and writes the report.
+#
+#   bench/guest.sh [--quick] [--runs N] [--contenders "a b ..."]
+set -u
+BN_TOP=$(cd "$(dirname "$0")/.." && pwd)
+source "$BN_TOP/bench/lib.sh"
+
+QUICK=0
+RUNS=3
+CONTENDERS="none syncookies nft xsynproxy"
+while [ $# -gt 0 ]; do
+	case $1 in
+	--quick) QUICK=1 ;;
+	--runs) RUNS=$2; shift ;;
+	--contenders) CONTENDERS=$2; shift ;;
+	*) bn_log "guest.sh: unknown argument $1"; exit 2 ;;
+	esac
+	shift
+done
+
+if [ $QUICK = 1 ]; then
+	WARM=0.3	# generator start -> first counter snapshot
+	WIN=1.5		# measurement window, seconds
+	LEGIT_N=30	# legitimate fetches per phase
+	LEGIT_C=10	# at most this many at once
+	LEGIT_T=3000	# per-fetch timeout, ms (SYN retransmits at 1 s, 3 s...)
+	MEM_SYNS=100000
+	IPERF_T=1
+else
+	WARM=0.5
+	WIN=5
+	LEGIT_N=200
+	LEGIT_C=20
+	LEGIT_T=5000
+	MEM_SYNS=1000000
+	IPERF_T=4
+fi
+# spread the fetches over the window
+LEGIT_I=$(awk -v w=$WIN -v n=$LEGIT_N 'BEGIN { printf "%.1f", w * 1000 / n }')
+LEGIT_D=$(awk -v w=$WIN 'BEGIN { printf "%d", w * 1000 }')
+FIXED_BATCH=16
+
+OUT=${XSP_RESULTS:-/tmp}
+RAW=$OUT/raw.jsonl
+TMPD=$(mktemp -d)
+KERNEL=${XSP_KERNEL:-$(uname -r)}
+trap 'bn_flood_stop; bn_teardown; rm -rf "$TMPD"' EXIT
+
+T_START=$EPOCHSECONDS
+
+# emit PHASE DELTA [EXTRA_JSON]: one line of raw.jsonl
+emit()
+{
+	local phase=$1 d=($2) extra=${3:-}
+
+	printf '{"kernel":"%s","run":%d,"contender":"%s","phase":"%s","window_ms":%d,' \
+		"$KERNEL" "$RUN" "$BN_CONTENDER" "$phase" "${d[0]}" >>"$RAW"
+	printf '"gen_tx":%d,"gen_drop":%d,"srv_rx":%d,"answered":%d,"srv_veth_tx":%d,' \
+		"${d[1]}" "${d[2]}" "${d[3]}" "${d[4]}" "${d[5]}" >>"$RAW"
+	printf '"cpu1_busy":%d,"cpu1_total":%d,"cpu1_softirq":%d,"cpu1_sys":%d,' \
+		"${d[6]}" "${d[7]}" "${d[8]}" "${d[9]}" >>"$RAW"
+	printf '"cpu0_busy":%d,"cpu0_total":%d%s}\n' "${d[10]}" "${d[11]}" \
+		"${extra:+,$extra}" >>"$RAW"
+}
+
+# progress line: answered per second and server CPU busy over the window
+say()
+{
+	local phase=$1 d=($2) more=${3:-}
+
+	awk -v k="$KERNEL" -v r=$RUN -v c="$BN_CONTENDER" -v p="$phase" \
+		-v ms="${d[0]}" -v off="$((d[1] + d[2]))" -v rx="${d[3]}" \
+		-v ans="${d[4]}" -v b="${d[6]}" -v t="${d[7]}" -v m="$more" 'BEGIN {
+		s = ms / 1000; if (s <= 0) s = 1
+		printf "bench[%s] run %d %-10s %-11s offered %7.0f/s delivered %7.0f/s answered %7.0f/s cpu1 %3.0f%% %s\n",
+			k, r, c, p, off / s, rx / s, ans / s, t ? 100 * b / t : 0, m }' >&2
+}
+
+# jget KEY JSON: a top-level number of a one-line JSON object
+jget()
+{
+	echo "$2" | grep -o "\"$1\":[0-9.e+-]*" | head -1 | cut -d: -f2
+}
+
+restart_httpd()
+{
+	kill "$BN_SRV_PID" 2>/dev/null
+	wait "$BN_SRV_PID" 2>/dev/null
+	bn_start_httpd
+}
+
+legit()
+{
+	ip netns exec $BN_C "$BN_BIN/client" -d $BN_SIP -p $BN_PORT -n $LEGIT_N \
+		-c $LEGIT_C -T $LEGIT_T -i $LEGIT_I "$@"
+}
+
+phase_legit_base()
+{
+	local a b j
+
+	a=$(bn_snap)
+	j=$(legit)
+	b=$(bn_snap)
+	emit legit_base "$(bn_delta "$a" "$b")" "\"legit\":$j"
+}
+
+phase_syn_sat()
+{
+	local a b j g d
+
+	restart_httpd
+	BN_GEN_OUT=$TMPD/gen bn_flood -r 0 -t 600
+	sleep $WARM
+	a=$(bn_snap)
+	legit -D $LEGIT_D >$TMPD/legit &
+	local lp=$!
+	sleep $WIN
+	b=$(bn_snap)
+	wait $lp
+	bn_flood_stop
+	j=$(cat $TMPD/legit)
+	g=$(cat $TMPD/gen)
+	d=$(bn_delta "$a" "$b")
+	emit syn_sat "$d" "\"legit\":${j:-null},\"gen\":${g:-null}"
+	say syn_sat "$d" "legit $(jget ok "$j")/$(jget attempted "$j")"
+}
+
+phase_syn_fixed()
+{
+	local a b g d
+
+	restart_httpd
+	BN_GEN_OUT=$TMPD/gen bn_flood -r $RATE -b $FIXED_BATCH -t 600
+	sleep $WARM
+	a=$(bn_snap)
+	sleep $WIN
+	b=$(bn_snap)
+	bn_flood_stop
+	g=$(cat $TMPD/gen)
+	d=$(bn_delta "$a" "$b")
+	emit syn_fixed "$d" "\"rate\":$RATE,\"gen\":${g:-null}"
+	say syn_fixed "$d"
+}
+
+phase_ack_fixed()
+{
+	local a b g d j t0 left
+
+	restart_httpd
+	BN_GEN_OUT=$TMPD/gen bn_flood -m ack -r $RATE -b $FIXED_BATCH -t 600
+	sleep $WARM
+	a=$(bn_snap)
+	t0=${EPOCHREALTIME/./}
+	# real connections during the flood
+	j=$(ip netns exec $BN_C "$BN_BIN/client" -d $BN_SIP -p $BN_PORT -n 3 -c 1 -T $LEGIT_T)
+	left=$(awk -v w=$WIN -v e=$(((${EPOCHREALTIME/./} - t0) / 1000)) \
+		'BEGIN { l = w - e / 1000; print (l > 0) ? l : 0 }')
+	sleep $left
+	b=$(bn_snap)
+	bn_flood_stop
+	g=$(cat $TMPD/gen)
+	d=$(bn_delta "$a" "$b")
+	emit ack_fixed "$d" "\"rate\":$RATE,\"real\":${j:-null},\"gen\":${g:-null}"
+	say ack_fixed "$d" "real fetches $(jget ok "$j")/$(jget attempted "$j")"
+}
+
+drop_caches()
+{
+	sync
+	echo 3 >/proc/sys/vm/drop_caches
+	sleep 0.5
+	echo 3 >/proc/sys/vm/drop_caches
+}
+
+phase_mem()
+{
+	local a b g d s0 s1 u0 u1 c0 c1
+
+	restart_httpd
+	drop_caches
+	s0=$(bn_slab_kb)
+	u0=$(awk '/^SUnreclaim:/ { print $2 }' /proc/meminfo)
+	c0=$(bn_ct_count)
+	a=$(bn_snap)
+	BN_GEN_OUT=$TMPD/gen bn_flood -r 0 -N $MEM_SYNS -t 600
+	wait $BN_GEN_PID
+	BN_GEN_PID=
+	b=$(bn_snap)
+	c1=$(bn_ct_count)
+	drop_caches
+	s1=$(bn_slab_kb)
+	u1=$(awk '/^SUnreclaim:/ { print $2 }' /proc/meminfo)
+	g=$(cat $TMPD/gen)
+	d=$(bn_delta "$a" "$b")
+	emit mem "$d" "\"target\":$MEM_SYNS,\"slab_kb\":[$s0,$s1],\"sunreclaim_kb\":[$u0,$u1],\"conntrack\":[$c0,$c1],\"gen\":${g:-null}"
+	say mem "$d" "slab $((s1 - s0)) kB, conntrack $c0 -> $c1"
+}
+
+phase_iperf()
+{
+	local a b d sp i
+
+	ip netns exec $BN_S taskset -c $BN_SRV_CPU iperf3 -s -1 -B $BN_SIP -p $BN_IPERF_PORT \
+		>/dev/null 2>&1 &
+	sp=$!
+	for ((i = 0; i < 100; i++)); do
+		grep -q ":1451 00000000:0000 0A" /proc/$sp/net/tcp 2>/dev/null && break
+		sleep 0.05
+	done
+	a=$(bn_snap)
+	ip netns exec $BN_C iperf3 -c $BN_SIP -p $BN_IPERF_PORT -t $IPERF_T -J \
+		>$TMPD/iperf 2>&1
+	b=$(bn_snap)
+	kill $sp 2>/dev/null
+	wait $sp 2>/dev/null
+	# keep only what the report needs: bytes and bits/s received, retransmits
+	local j
+	j=$(tr -d ' \n\t' <$TMPD/iperf | grep -o '"sum_received":{[^}]*}' | head -1)
+	local rt
+	rt=$(tr -d ' \n\t' <$TMPD/iperf | grep -o '"sum_sent":{[^}]*}' | head -1 |
+		grep -o '"retransmits":[0-9]*' | cut -d: -f2)
+	d=$(bn_delta "$a" "$b")
+	emit iperf "$d" "${j:-\"sum_received\":null},\"retransmits\":${rt:-null}"
+	say iperf "$d" "$(echo "$j" | grep -o '"bits_per_second":[0-9.e+]*' | cut -d: -f2 |
+		awk '{ printf "%.0f Mbit/s", $1 / 1e6 }')"
+}
+
+xsp_stats()
+{
+	[ "$BN_CONTENDER" = xsynproxy ] || return 0
+	printf '{"kernel":"%s","run":%d,"contender":"xsynproxy","phase":"xsp_stats","stats":%s}\n' \
+		"$KERNEL" "$RUN" "$(synctl -n $BN_S -j stats | tr -d '\n')" >>"$RAW"
+}
+
+# --- main ------------------------------------------------------------------
+
+bn_pin_self
+bn_modules
+mkdir -p "$OUT"
+: >"$RAW"
+{
+	printf '{"phase":"meta","kernel":"%s","abi":"%s","quick":%d,"runs":%d,' \
+		"$KERNEL" "$(uname -r)" $QUICK $RUNS
+	printf '"window_s":%s,"warm_s":%s,"legit_n":%d,"legit_c":%d,"legit_timeout_ms":%d,' \
+		$WIN $WARM $LEGIT_N $LEGIT_C $LEGIT_T
+	printf '"mem_syns":%d,"iperf_s":%d,"backlog":%d,"fixed_batch":%d,"guest_cpu":"%s",' \
+		$MEM_SYNS $IPERF_T $BN_BACKLOG $FIXED_BATCH \
+		"$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
+	printf '"nproc":%d,"hz_user":%d}\n' "$(nproc)" "$(getconf CLK_TCK)"
+} >>"$RAW"
+
+# Calibration: the fixed rate is half the slowest defense's saturation rate.
+RUN=0
+min=
+for c in syncookies nft; do
+	bn_setup $c || { bn_log "setup $c failed"; exit 1; }
+	bn_flood -r 0 -t 600
+	sleep $WARM
+	a=$(bn_snap)
+	sleep 1
+	b=$(bn_snap)
+	bn_flood_stop
+	d=($(bn_delta "$a" "$b"))
+	r=$((d[4] * 1000 / (d[0] > 0 ? d[0] : 1)))
+	emit calib "${d[*]}"
+	bn_log "bench[$KERNEL] calibration: $c answers $r SYN/s at saturation"
+	[ -z "$min" ] || [ $r -lt $min ] && min=$r
+done
+RATE=$((min / 2 / 500 * 500))
+[ $RATE -lt 500 ] && RATE=500
+bn_log "bench[$KERNEL] fixed offered rate: $RATE/s (half the slower defense's saturation)"
+printf '{"phase":"rate","kernel":"%s","rate":%d}\n' "$KERNEL" $RATE >>"$RAW"
+
+set -- $CONTENDERS
+n=$#
+for ((RUN = 1; RUN <= RUNS; RUN++)); do
+	order=()
+	for ((i = 0; i < n; i++)); do
+		j=$(((i + RUN - 1) % n + 1))
+		order+=("${!j}")
+	done
+	for c in "${order[@]}"; do
+		t0=$EPOCHREALTIME
+		bn_setup "$c" || { bn_log "setup $c failed"; exit 1; }
+		phase_legit_base
+		phase_syn_sat
+		phase_syn_fixed
+		phase_ack_fixed
+		phase_mem
+		phase_iperf
+		xsp_stats
+		bn_log "bench[$KERNEL] run $RUN $c done in $(awk -v a=$t0 -v b=$EPOCHREALTIME 'BEGIN { printf "%.1f", b - a }') s"
+	done
+done
+bn_teardown
+modprobe -r xsynproxy 2>/dev/null
+bn_log "bench[$KERNEL] guest part took $((EPOCHSECONDS - T_START)) s"
