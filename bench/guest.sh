@@ -41,7 +41,8 @@ if [ $QUICK = 1 ]; then
 	LEGIT_C=10	# at most this many at once
 	LEGIT_T=3000	# per-fetch timeout, ms (SYN retransmits at 1 s, 3 s...)
 	MEM_SYNS=100000
-	IPERF_T=1
+	IPERF_SEGS=4	# iperf3 segments (see phase_iperf)
+	IPERF_SEG=0.5	# seconds each
 else
 	WARM=0.5
 	WIN=5
@@ -49,7 +50,8 @@ else
 	LEGIT_C=20
 	LEGIT_T=5000
 	MEM_SYNS=1000000
-	IPERF_T=4
+	IPERF_SEGS=8
+	IPERF_SEG=1
 fi
 # spread the fetches over the window
 LEGIT_I=$(awk -v w=$WIN -v n=$LEGIT_N 'BEGIN { printf "%.1f", w * 1000 / n }')
@@ -69,14 +71,14 @@ emit()
 {
 	local phase=$1 d=($2) extra=${3:-}
 
-	printf '{"kernel":"%s","run":%d,"contender":"%s","phase":"%s","window_ms":%d,' \
-		"$KERNEL" "$RUN" "$BN_CONTENDER" "$phase" "${d[0]}" >>"$RAW"
+	printf '{"kernel":"%s","run":%d,"contender":"%s","phase":"%s","t":%d,"window_ms":%d,' \
+		"$KERNEL" "$RUN" "$BN_CONTENDER" "$phase" $((EPOCHSECONDS - T_START)) "${d[0]}" >>"$RAW"
 	printf '"gen_tx":%d,"gen_drop":%d,"srv_rx":%d,"answered":%d,"srv_veth_tx":%d,' \
 		"${d[1]}" "${d[2]}" "${d[3]}" "${d[4]}" "${d[5]}" >>"$RAW"
 	printf '"cpu1_busy":%d,"cpu1_total":%d,"cpu1_softirq":%d,"cpu1_sys":%d,' \
 		"${d[6]}" "${d[7]}" "${d[8]}" "${d[9]}" >>"$RAW"
-	printf '"cpu0_busy":%d,"cpu0_total":%d%s}\n' "${d[10]}" "${d[11]}" \
-		"${extra:+,$extra}" >>"$RAW"
+	printf '"cpu0_busy":%d,"cpu0_total":%d,"srv_rx_bytes":%d%s}\n' "${d[10]}" "${d[11]}" \
+		"${d[12]}" "${extra:+,$extra}" >>"$RAW"
 }
 
 # progress line: answered per second and server CPU busy over the window
@@ -213,9 +215,15 @@ phase_mem()
 	say mem "$d" "slab $((s1 - s0)) kB, conntrack $c0 -> $c1"
 }
 
+# One iperf3 connection through the protected port, cut into segments of
+# IPERF_SEG seconds measured from the server's counters (veth-s RX bytes,
+# CPU 1). In the xsynproxy cell the module is unloaded and reloaded between
+# segments (on, off, on, off...): "loaded" and "not loaded" are measured on the
+# same established connection, interleaved, so connection-to-connection and
+# slow drifts of the emulator cancel out.
 phase_iperf()
 {
-	local a b d sp i
+	local a b d sp cp i state=on seg
 
 	ip netns exec $BN_S taskset -c $BN_SRV_CPU iperf3 -s -1 -B $BN_SIP -p $BN_IPERF_PORT \
 		>/dev/null 2>&1 &
@@ -224,22 +232,32 @@ phase_iperf()
 		grep -q ":1451 00000000:0000 0A" /proc/$sp/net/tcp 2>/dev/null && break
 		sleep 0.05
 	done
-	a=$(bn_snap)
-	ip netns exec $BN_C iperf3 -c $BN_SIP -p $BN_IPERF_PORT -t $IPERF_T -J \
-		>$TMPD/iperf 2>&1
-	b=$(bn_snap)
-	kill $sp 2>/dev/null
-	wait $sp 2>/dev/null
-	# keep only what the report needs: bytes and bits/s received, retransmits
-	local j
-	j=$(tr -d ' \n\t' <$TMPD/iperf | grep -o '"sum_received":{[^}]*}' | head -1)
-	local rt
-	rt=$(tr -d ' \n\t' <$TMPD/iperf | grep -o '"sum_sent":{[^}]*}' | head -1 |
-		grep -o '"retransmits":[0-9]*' | cut -d: -f2)
-	d=$(bn_delta "$a" "$b")
-	emit iperf "$d" "${j:-\"sum_received\":null},\"retransmits\":${rt:-null}"
-	say iperf "$d" "$(echo "$j" | grep -o '"bits_per_second":[0-9.e+]*' | cut -d: -f2 |
-		awk '{ printf "%.0f Mbit/s", $1 / 1e6 }')"
+	ip netns exec $BN_C iperf3 -c $BN_SIP -p $BN_IPERF_PORT \
+		-t $(awk -v n=$IPERF_SEGS -v s=$IPERF_SEG 'BEGIN { print int(n * (s + 0.6) + 3) }') \
+		>$TMPD/iperf 2>&1 &
+	cp=$!
+	sleep 1
+	for ((seg = 0; seg < IPERF_SEGS; seg++)); do
+		[ "$BN_CONTENDER" = xsynproxy ] || state=
+		a=$(bn_snap)
+		sleep $IPERF_SEG
+		b=$(bn_snap)
+		d=$(bn_delta "$a" "$b")
+		emit iperf "$d" "\"segment\":$seg,\"module\":\"${state:-n/a}\""
+		say iperf "$d" "$(awk -v b=$(echo $d | cut -d' ' -f13) -v ms=$(echo $d | cut -d' ' -f1) \
+			'BEGIN { printf "%.0f Mbit/s", b * 8 / ms / 1000 }') ${state:+module $state}"
+		if [ "$state" = on ]; then
+			modprobe -r xsynproxy && state=off
+		elif [ "$state" = off ]; then
+			modprobe xsynproxy && synctl -n $BN_S ports add $BN_PORT >/dev/null &&
+				synctl -n $BN_S ports add $BN_IPERF_PORT >/dev/null && state=on
+		fi
+	done
+	kill $cp $sp 2>/dev/null
+	wait $cp $sp 2>/dev/null
+	if [ "$BN_CONTENDER" = xsynproxy ] && [ "$state" = off ]; then
+		modprobe xsynproxy && synctl -n $BN_S ports add $BN_PORT >/dev/null
+	fi
 }
 
 xsp_stats()
@@ -260,8 +278,8 @@ mkdir -p "$OUT"
 		"$KERNEL" "$(uname -r)" $QUICK $RUNS
 	printf '"window_s":%s,"warm_s":%s,"legit_n":%d,"legit_c":%d,"legit_timeout_ms":%d,' \
 		$WIN $WARM $LEGIT_N $LEGIT_C $LEGIT_T
-	printf '"mem_syns":%d,"iperf_s":%d,"backlog":%d,"fixed_batch":%d,"guest_cpu":"%s",' \
-		$MEM_SYNS $IPERF_T $BN_BACKLOG $FIXED_BATCH \
+	printf '"mem_syns":%d,"iperf_segs":%d,"iperf_seg_s":%s,"backlog":%d,"fixed_batch":%d,"guest_cpu":"%s",' \
+		$MEM_SYNS $IPERF_SEGS $IPERF_SEG $BN_BACKLOG $FIXED_BATCH \
 		"$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
 	printf '"nproc":%d,"hz_user":%d}\n' "$(nproc)" "$(getconf CLK_TCK)"
 } >>"$RAW"
@@ -304,8 +322,8 @@ for ((RUN = 1; RUN <= RUNS; RUN++)); do
 		phase_syn_fixed
 		phase_ack_fixed
 		phase_mem
-		phase_iperf
 		xsp_stats
+		phase_iperf
 		bn_log "bench[$KERNEL] run $RUN $c done in $(awk -v a=$t0 -v b=$EPOCHREALTIME 'BEGIN { printf "%.1f", b - a }') s"
 	done
 done

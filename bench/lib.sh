@@ -105,10 +105,15 @@ bn_setup()
 	ip -n $BN_S link set veth-s up
 	ip -n $BN_S link set dummy0 up
 	ip -n $BN_S route add $BN_FLOODNET dev dummy0
+	# tcp_no_metrics_save: every legitimate client is a new peer. Otherwise
+	# the one client address of the benchmark becomes "proven"
+	# (tcp_peer_is_proven) and gets the quarter of tcp_max_syn_backlog the
+	# kernel keeps for known peers, past the unprotected server's full queue.
 	ip netns exec $BN_S sh -c "
 		echo $((1 << BN_SRV_CPU)) > /sys/class/net/veth-s/queues/rx-0/rps_cpus
 		sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 \
 			net.ipv4.conf.veth-s.rp_filter=0 \
+			net.ipv4.tcp_no_metrics_save=1 \
 			net.ipv4.tcp_syncookies=$(bn_syncookies_for "$c")" || return 1
 	ip netns exec $BN_C sh -c \
 		"echo $((1 << BN_GEN_CPU)) > /sys/class/net/veth-c/queues/rx-0/rps_cpus" || return 1
@@ -199,24 +204,23 @@ bn_flood_stop()
 }
 
 # bn_snap: one line of counters, read from /proc without forking:
-#   t_ms gen_tx gen_drop srv_rx dummy_tx veth_s_tx cpu1_busy cpu1_total
-#   cpu1_softirq cpu1_sys cpu0_busy cpu0_total   (cpu in USER_HZ ticks)
+#   t_us gen_tx gen_drop srv_rx dummy_tx veth_s_tx cpu1_busy cpu1_total
+#   cpu1_softirq cpu1_sys cpu0_busy cpu0_total srv_rx_bytes
+# (gen_* are veth-c's TX counters, srv_* veth-s's; cpu in USER_HZ ticks)
 bn_snap()
 {
-	local line f name rest cpu u n s idle iow irq sirq st
-	local gtx=0 gdrop=0 srx=0 dtx=0 stx=0 c1b=0 c1t=0 c1si=0 c1sy=0 c0b=0 c0t=0
+	local f name rest cpu u n s idle iow irq sirq st
+	local gtx=0 gdrop=0 srx=0 srxb=0 dtx=0 stx=0 c1b=0 c1t=0 c1si=0 c1sy=0 c0b=0 c0t=0
 
 	while read -r name rest; do
-		f=($rest)
 		case $name in
-		veth-c:) gtx=${f[9]}; gdrop=${f[11]} ;;
+		veth-c:) f=($rest); gtx=${f[9]}; gdrop=${f[11]} ;;
 		esac
 	done </proc/$BN_CL_PID/net/dev
 	while read -r name rest; do
-		f=($rest)
 		case $name in
-		veth-s:) srx=${f[1]}; stx=${f[9]} ;;
-		dummy0:) dtx=${f[9]} ;;
+		veth-s:) f=($rest); srxb=${f[0]}; srx=${f[1]}; stx=${f[9]} ;;
+		dummy0:) f=($rest); dtx=${f[9]} ;;
 		esac
 	done </proc/$BN_SRV_PID/net/dev
 	while read -r cpu u n s idle iow irq sirq st rest; do
@@ -229,7 +233,7 @@ bn_snap()
 			c0b=$((c0t - idle - iow)) ;;
 		esac
 	done </proc/stat
-	echo "${EPOCHREALTIME/./} $gtx $gdrop $srx $dtx $stx $c1b $c1t $c1si $c1sy $c0b $c0t"
+	echo "${EPOCHREALTIME/./} $gtx $gdrop $srx $dtx $stx $c1b $c1t $c1si $c1sy $c0b $c0t $srxb"
 }
 
 # bn_delta A B: B - A field by field (t in microseconds -> ms)

@@ -31,7 +31,11 @@ test_rotate_under_load()
 	rotator=$!
 	defer "kill $rotator 2>/dev/null"
 	for i in $(seq 1 30); do
-		[ "$(echo "c$i" | ip netns exec "$CLIENT" socat -T10 - TCP:$SERVER_IP:443,shut-down)" = "c$i" ] && ok=$((ok + 1))
+		if [ "$(echo "c$i" | ip netns exec "$CLIENT" socat -T10 - TCP:$SERVER_IP:443,shut-down)" = "c$i" ]; then
+			ok=$((ok + 1))
+		else
+			log_info "connection $i failed; counters: $(synctl -n "$SERVER" -j stats)"
+		fi
 	done
 	kill $rotator
 	[ $ok = 30 ]

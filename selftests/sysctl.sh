@@ -10,6 +10,7 @@ TESTS="
 	test_syncookies_1
 	test_syncookies_2
 	test_accept_queue_full
+	test_synack_retransmit_dropped
 "
 
 setup()
@@ -103,6 +104,56 @@ time.sleep(60)" &
 	[ "$failed" -ge 1 ]
 	check_err $? "replay_failed did not count the full accept queue"
 	log_test "full accept queue: counted, and clients complete once it drains"
+}
+
+# TCP_DEFER_ACCEPT keeps the request socket after the pure ACK, so the stack
+# retransmits its SYN-ACK: the module must consume it (the client already
+# has ours), and the client's data must still complete the connection.
+test_synack_retransmit_dropped()
+{
+	local dropped got
+
+	xsp_load
+	setup_pair || { check_err 1 "setup"; log_test "SYN-ACK retransmit"; return; }
+	synctl -n "$SERVER" ports add 7778
+	cat >"$XSP_TMP/defer.py" <<'PY'
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.setsockopt(socket.IPPROTO_TCP, socket.TCP_DEFER_ACCEPT, 1)
+s.bind(("0.0.0.0", 7778))
+s.listen(8)
+s.settimeout(60)
+c, _ = s.accept()
+c.settimeout(30)
+open(sys.argv[1], "w").write(c.recv(100).decode())
+PY
+	bg "$SERVER" python3 "$XSP_TMP/defer.py" "$XSP_TMP/got"
+	wait_listen "$SERVER" 7778
+	check_err $? "listener did not start"
+	synctl -n "$SERVER" -j stats >"$XSP_TMP/s0"
+	bg "$CLIENT" tcpdump -i veth-c -nn -U -w "$XSP_TMP/cap.pcap" 'tcp port 7778 and tcp[tcpflags] & tcp-syn != 0'
+	sleep 2
+	ip netns exec "$CLIENT" python3 -c "
+import socket, time
+s = socket.create_connection(('$SERVER_IP', 7778), timeout=10)
+time.sleep(4)
+s.sendall(b'late data')
+time.sleep(3)"
+	check_err $? "client failed"
+	got=$(cat "$XSP_TMP/got" 2>/dev/null)
+	[ "$got" = "late data" ]
+	check_err $? "server got '$got'"
+	dropped=$(xsp_stat_delta synack_dropped "$XSP_TMP/s0" "$SERVER")
+	log_info "synack_dropped +$dropped"
+	[ "$dropped" -ge 1 ]
+	check_err $? "no retransmitted SYN-ACK was consumed"
+	sleep 1
+	kill "$XSP_BG_PID" 2>/dev/null
+	sleep 1
+	[ "$(tcpdump -r "$XSP_TMP/cap.pcap" -nn 2>/dev/null | grep -c 'Flags \[S\.')" = 1 ]
+	check_err $? "the client saw more than our one SYN-ACK"
+	log_test "stack SYN-ACK retransmissions are consumed; data completes the handshake"
 }
 
 require_root
