@@ -4,11 +4,13 @@
 #
 #   make                  module for KDIR (default: the running kernel) + synctl
 #   make install          install module (depmod) and synctl + man page
+#                         (KVER=release to install for, DESTDIR=staging root)
 #   make check            everything CI runs: deps, builds, unit tests, VM selftests
 #   make vm-modules       build the module for every kernel in tools/vm/kernels.conf
 #   make bench / demo     see Documentation/benchmarks.md and README.md
 
-KDIR	?= /lib/modules/$(shell uname -r)/build
+KVER	?= $(shell uname -r)
+KDIR	?= /lib/modules/$(KVER)/build
 PREFIX	?= /usr/local
 W	?= 1
 SERIES	?= $(shell tools/vm/kernel list 2>/dev/null)
@@ -27,10 +29,13 @@ modules:
 synctl:
 	$(MAKE) -C tools/synctl
 
+# Debian's headers name the release differently from uname -r (6.1.192 vs
+# 6.1.0-56-amd64): install under KVER, the kernel that will load it.
 install: all
-	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
-	depmod -a $(notdir $(patsubst %/build,%,$(KDIR))) 2>/dev/null || depmod -a
-	$(MAKE) -C tools/synctl install PREFIX=$(PREFIX)
+	$(MAKE) -C $(KDIR) M=$(CURDIR) KERNELRELEASE=$(KVER) INSTALL_MOD_DIR=extra \
+		$(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install
+	depmod -a $(if $(DESTDIR),-b $(DESTDIR)) $(KVER)
+	$(MAKE) -C tools/synctl install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
 
 # Out-of-tree builds for the test kernels, one directory per kernel so that
 # both can be built from one source tree: build/<abi>/ mirrors the sources
