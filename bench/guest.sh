@@ -69,29 +69,29 @@ T_START=$EPOCHSECONDS
 # emit PHASE DELTA [EXTRA_JSON]: one line of raw.jsonl
 emit()
 {
-	local phase=$1 d=($2) extra=${3:-}
+	local phase=$1 d=($2) extra=${3:-} i line
 
-	printf '{"kernel":"%s","run":%d,"contender":"%s","phase":"%s","t":%d,"window_ms":%d,' \
-		"$KERNEL" "$RUN" "$BN_CONTENDER" "$phase" $((EPOCHSECONDS - T_START)) "${d[0]}" >>"$RAW"
-	printf '"gen_tx":%d,"gen_drop":%d,"srv_rx":%d,"answered":%d,"srv_veth_tx":%d,' \
-		"${d[1]}" "${d[2]}" "${d[3]}" "${d[4]}" "${d[5]}" >>"$RAW"
-	printf '"cpu1_busy":%d,"cpu1_total":%d,"cpu1_softirq":%d,"cpu1_sys":%d,' \
-		"${d[6]}" "${d[7]}" "${d[8]}" "${d[9]}" >>"$RAW"
-	printf '"cpu0_busy":%d,"cpu0_total":%d,"srv_rx_bytes":%d%s}\n' "${d[10]}" "${d[11]}" \
-		"${d[12]}" "${extra:+,$extra}" >>"$RAW"
+	line=$(printf '{"kernel":"%s","run":%d,"contender":"%s","phase":"%s","t":%d,"window_ms":%d' \
+		"$KERNEL" "$RUN" "$BN_CONTENDER" "$phase" $((EPOCHSECONDS - T_START)) "${d[0]}")
+	for ((i = 1; i < ${#BN_FIELDS[@]}; i++)); do
+		line+=",\"${BN_FIELDS[i]}\":${d[i]:-0}"
+	done
+	echo "$line${extra:+,$extra}}" >>"$RAW"
 }
 
-# progress line: answered per second and server CPU busy over the window
+# progress line: rates over the window; server CPU 1 busy as the guest sees
+# it (1 - idle) and as host CPU time of its vCPU thread
 say()
 {
 	local phase=$1 d=($2) more=${3:-}
 
 	awk -v k="$KERNEL" -v r=$RUN -v c="$BN_CONTENDER" -v p="$phase" \
 		-v ms="${d[0]}" -v off="$((d[1] + d[2]))" -v rx="${d[3]}" \
-		-v ans="${d[4]}" -v b="${d[6]}" -v t="${d[7]}" -v m="$more" 'BEGIN {
+		-v ans="${d[4]}" -v idle="${d[13]}" -v v1="${d[16]}" -v m="$more" 'BEGIN {
 		s = ms / 1000; if (s <= 0) s = 1
-		printf "bench[%s] run %d %-10s %-11s offered %7.0f/s delivered %7.0f/s answered %7.0f/s cpu1 %3.0f%% %s\n",
-			k, r, c, p, off / s, rx / s, ans / s, t ? 100 * b / t : 0, m }' >&2
+		b = 100 * (1 - idle / 100 / s); if (b < 0) b = 0
+		printf "bench[%s] run %d %-10s %-10s offered %6.0f/s delivered %6.0f/s answered %6.0f/s cpu1 %3.0f%% (host %3.0f%%) %s\n",
+			k, r, c, p, off / s, rx / s, ans / s, b, v1 / 1e7 / s, m }' >&2
 }
 
 # jget KEY JSON: a top-level number of a one-line JSON object

@@ -203,14 +203,21 @@ bn_flood_stop()
 	BN_GEN_PID=
 }
 
-# bn_snap: one line of counters, read from /proc without forking:
-#   t_us gen_tx gen_drop srv_rx dummy_tx veth_s_tx cpu1_busy cpu1_total
-#   cpu1_softirq cpu1_sys cpu0_busy cpu0_total srv_rx_bytes
-# (gen_* are veth-c's TX counters, srv_* veth-s's; cpu in USER_HZ ticks)
+# Field names of bn_snap, in order. gen_* are veth-c's TX counters (frames
+# the generator handed over / that the server's backlog queue refused),
+# srv_* veth-s's, answered is dummy0's TX (replies to spoofed sources);
+# cpu*_ are /proc/stat (USER_HZ ticks; busy/softirq/sys are tick-sampled,
+# idle is measured); v*_ and host_* come from the host (bench/hostcpu.py):
+# ns the vCPU threads ran / waited for a host CPU, and the host's /proc/stat.
+BN_FIELDS=(t_us gen_tx gen_drop srv_rx answered srv_veth_tx cpu1_busy cpu1_total
+	cpu1_softirq cpu1_sys cpu0_busy cpu0_total srv_rx_bytes cpu1_idle
+	v0_run_ns v0_wait_ns v1_run_ns v1_wait_ns qemu_run_ns host_busy host_total)
+
+# bn_snap: one line of counters (BN_FIELDS), read without forking.
 bn_snap()
 {
-	local f name rest cpu u n s idle iow irq sirq st
-	local gtx=0 gdrop=0 srx=0 srxb=0 dtx=0 stx=0 c1b=0 c1t=0 c1si=0 c1sy=0 c0b=0 c0t=0
+	local f name rest cpu u n s idle iow irq sirq st host
+	local gtx=0 gdrop=0 srx=0 srxb=0 dtx=0 stx=0 c1b=0 c1t=0 c1si=0 c1sy=0 c1i=0 c0b=0 c0t=0
 
 	while read -r name rest; do
 		case $name in
@@ -227,13 +234,16 @@ bn_snap()
 		case $cpu in
 		cpu$BN_SRV_CPU)
 			c1t=$((u + n + s + idle + iow + irq + sirq + st))
-			c1b=$((c1t - idle - iow)); c1si=$sirq; c1sy=$s ;;
+			c1b=$((c1t - idle - iow)); c1si=$sirq; c1sy=$s; c1i=$((idle + iow)) ;;
 		cpu$BN_GEN_CPU)
 			c0t=$((u + n + s + idle + iow + irq + sirq + st))
 			c0b=$((c0t - idle - iow)) ;;
 		esac
 	done </proc/stat
-	echo "${EPOCHREALTIME/./} $gtx $gdrop $srx $dtx $stx $c1b $c1t $c1si $c1sy $c0b $c0t $srxb"
+	host="0 0 0 0 0 0 0"
+	[ -n "${XSP_RESULTS:-}" ] && [ -r "$XSP_RESULTS/hostcpu" ] &&
+		read -r host <"$XSP_RESULTS/hostcpu"
+	echo "${EPOCHREALTIME/./} $gtx $gdrop $srx $dtx $stx $c1b $c1t $c1si $c1sy $c0b $c0t $srxb $c1i $host"
 }
 
 # bn_delta A B: B - A field by field (t in microseconds -> ms)

@@ -210,19 +210,11 @@ static void xsp_tuple4(struct xsp_tuple *t, const struct iphdr *iph,
 	t->dport = th->dest;
 }
 
-static void xsp_tcp_csum(struct sk_buff *skb, struct iphdr *iph,
-			 struct tcphdr *th, unsigned int len)
+/* Allocate an skb holding an IPv4 + TCP header with room for our options. */
+static struct sk_buff *xsp_alloc_tcp(struct iphdr **iph, struct tcphdr **th)
 {
-	th->check = 0;
-	th->check = tcp_v4_check(len, iph->saddr, iph->daddr,
-				 csum_partial(th, len, 0));
-}
-
-/* Allocate an skb holding an IPv4 + TCP header with @optlen option bytes. */
-static struct sk_buff *xsp_alloc_tcp(unsigned int optlen, struct iphdr **iph,
-				     struct tcphdr **th)
-{
-	unsigned int len = sizeof(struct iphdr) + sizeof(struct tcphdr) + optlen;
+	unsigned int len = sizeof(struct iphdr) + sizeof(struct tcphdr) +
+			   XSP_OPT_SPACE;
 	struct sk_buff *skb;
 
 	skb = alloc_skb(LL_MAX_HEADER + len, GFP_ATOMIC);
@@ -232,22 +224,32 @@ static struct sk_buff *xsp_alloc_tcp(unsigned int optlen, struct iphdr **iph,
 	skb_reset_network_header(skb);
 	*iph = skb_put_zero(skb, sizeof(struct iphdr));
 	skb_set_transport_header(skb, sizeof(struct iphdr));
-	*th = skb_put_zero(skb, sizeof(struct tcphdr) + optlen);
+	*th = skb_put_zero(skb, sizeof(struct tcphdr) + XSP_OPT_SPACE);
 	(*iph)->version = 4;
 	(*iph)->ihl = sizeof(struct iphdr) / 4;
 	(*iph)->tot_len = htons(len);
 	(*iph)->protocol = IPPROTO_TCP;
-	(*th)->doff = (sizeof(struct tcphdr) + optlen) / 4;
 	skb->protocol = htons(ETH_P_IP);
 	return skb;
 }
 
-static void xsp_put_opts(struct sk_buff *skb, struct tcphdr *th,
-			 unsigned int optlen, unsigned int used)
+/*
+ * Trim the option space to the @used bytes written (a multiple of 4), then
+ * fill in the lengths and both checksums.
+ */
+static void xsp_finish_tcp(struct sk_buff *skb, struct iphdr *iph,
+			   struct tcphdr *th, unsigned int used)
 {
-	/* Trim the option space to what was written (a multiple of 4). */
-	skb_trim(skb, skb->len - (optlen - used));
+	unsigned int tcplen;
+
+	skb_trim(skb, skb->len - (XSP_OPT_SPACE - used));
 	th->doff = (sizeof(struct tcphdr) + used) / 4;
+	iph->tot_len = htons(skb->len);
+	ip_send_check(iph);
+	tcplen = skb->len - sizeof(*iph);
+	th->check = 0;
+	th->check = tcp_v4_check(tcplen, iph->saddr, iph->daddr,
+				 csum_partial(th, tcplen, 0));
 }
 
 /* Answer a SYN with a cookie SYN-ACK. Returns false if nothing was sent. */
@@ -285,7 +287,7 @@ static bool xsp_send_synack(struct net *net, struct xsp_net *xn,
 	if (IS_ERR(rt))
 		return false;
 
-	nskb = xsp_alloc_tcp(XSP_OPT_SPACE, &niph, &nth);
+	nskb = xsp_alloc_tcp(&niph, &nth);
 	if (!nskb) {
 		ip_rt_put(rt);
 		return false;
@@ -305,10 +307,7 @@ static bool xsp_send_synack(struct net *net, struct xsp_net *xn,
 	nth->window = htons(min_t(u32, U16_MAX, rounddown(U16_MAX, mss)));
 	used = xsp_write_opts((u8 *)(nth + 1), mss, &o, xsp_rcv_wscale(net),
 			      tsval, copts->tsval);
-	xsp_put_opts(nskb, nth, XSP_OPT_SPACE, used);
-	niph->tot_len = htons(nskb->len);
-	ip_send_check(niph);
-	xsp_tcp_csum(nskb, niph, nth, nskb->len - sizeof(*niph));
+	xsp_finish_tcp(nskb, niph, nth, used);
 	nskb->ip_summed = CHECKSUM_NONE;
 	nskb->mark = skb->mark;
 	skb_dst_set(nskb, &rt->dst);
@@ -342,7 +341,7 @@ static bool xsp_replay_syn(struct xsp_net *xn, struct sk_buff *skb,
 	unsigned int used;
 	bool ok;
 
-	syn = xsp_alloc_tcp(XSP_OPT_SPACE, &niph, &nth);
+	syn = xsp_alloc_tcp(&niph, &nth);
 	if (!syn)
 		return false;
 	niph->tos = iph->tos & ~INET_ECN_MASK;
@@ -362,10 +361,7 @@ static bool xsp_replay_syn(struct xsp_net *xn, struct sk_buff *skb,
 				  (o->wscale == XSP_WSCALE_NONE ? 0 : o->wscale)));
 	used = xsp_write_opts((u8 *)(nth + 1), o->mss, o, o->wscale,
 			      aopts->tsval, 0);
-	xsp_put_opts(syn, nth, XSP_OPT_SPACE, used);
-	niph->tot_len = htons(syn->len);
-	ip_send_check(niph);
-	xsp_tcp_csum(syn, niph, nth, syn->len - sizeof(*niph));
+	xsp_finish_tcp(syn, niph, nth, used);
 	syn->ip_summed = CHECKSUM_UNNECESSARY;
 	syn->dev = state->in;
 	syn->skb_iif = state->in->ifindex;

@@ -139,16 +139,22 @@ static int xsp_fill_stats(struct sk_buff *msg, const u64 *sum)
 	return 0;
 }
 
-static int xsp_nl_info_get(struct sk_buff *skb, struct genl_info *info)
+/* INFO_GET and SALT_GET: read-only replies. */
+static int xsp_nl_get(struct sk_buff *skb, struct genl_info *info)
 {
+	struct xsp_net *xn = xsp_info_net(info);
 	struct sk_buff *msg;
 	void *hdr;
+	int err;
 
 	msg = xsp_reply_new(info, &hdr);
 	if (!msg)
 		return -ENOMEM;
-	return xsp_reply_send(msg, hdr, info,
-			      xsp_fill_info(msg, xsp_info_net(info)));
+	if (info->genlhdr->cmd == XSYNPROXY_CMD_SALT_GET)
+		err = xsp_fill_salt(msg, xn);
+	else
+		err = xsp_fill_info(msg, xn);
+	return xsp_reply_send(msg, hdr, info, err);
 }
 
 static int xsp_nl_port_change(struct sk_buff *skb, struct genl_info *info)
@@ -239,18 +245,6 @@ static int xsp_nl_port_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	cb->args[0] = i;
 	/* A range always fits an empty skb: -EMSGSIZE only ends this part. */
 	return err && !skb->len ? err : skb->len;
-}
-
-static int xsp_nl_salt_get(struct sk_buff *skb, struct genl_info *info)
-{
-	struct sk_buff *msg;
-	void *hdr;
-
-	msg = xsp_reply_new(info, &hdr);
-	if (!msg)
-		return -ENOMEM;
-	return xsp_reply_send(msg, hdr, info,
-			      xsp_fill_salt(msg, xsp_info_net(info)));
 }
 
 static int xsp_nl_salt_change(struct sk_buff *skb, struct genl_info *info)
@@ -390,7 +384,7 @@ out:
 static const struct genl_small_ops xsp_genl_ops[] = {
 	{
 		.cmd	= XSYNPROXY_CMD_INFO_GET,
-		.doit	= xsp_nl_info_get,
+		.doit	= xsp_nl_get,
 	},
 	{
 		.cmd	= XSYNPROXY_CMD_PORT_ADD,
@@ -413,7 +407,7 @@ static const struct genl_small_ops xsp_genl_ops[] = {
 	},
 	{
 		.cmd	= XSYNPROXY_CMD_SALT_GET,
-		.doit	= xsp_nl_salt_get,
+		.doit	= xsp_nl_get,
 	},
 	{
 		.cmd	= XSYNPROXY_CMD_SALT_ROTATE,

@@ -55,13 +55,7 @@ cleanup_all_ns()
 
 xsp_cleanup()
 {
-	local i
-
-	for ((i = ${#XSP_DEFER[@]} - 1; i >= 0; i--)); do
-		eval "${XSP_DEFER[$i]}" >/dev/null 2>&1
-	done
-	XSP_DEFER=()
-	cleanup_all_ns
+	xsp_cleanup_between
 	rm -rf "$XSP_TMP"
 }
 trap xsp_cleanup EXIT
@@ -155,6 +149,7 @@ run_tests()
 	exit $KSFT_PASS
 }
 
+# Undo what one test set up: deferred actions, last first, then namespaces.
 xsp_cleanup_between()
 {
 	local i
