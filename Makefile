@@ -7,7 +7,7 @@
 #                         (KVER=release to install for, DESTDIR=staging root)
 #   make check            everything CI runs: deps, builds, unit tests, VM selftests
 #   make vm-modules       build the module for every kernel in tools/vm/kernels.conf
-#   make bench / demo     see Documentation/benchmarks.md and README.md
+#   make bench / demo     see Documentation/benchmarks.md and README.md (KERNEL=6.1)
 
 KVER	?= $(shell uname -r)
 KDIR	?= /lib/modules/$(KVER)/build
@@ -16,6 +16,7 @@ W	?= 1
 SERIES	?= $(shell tools/vm/kernel list 2>/dev/null)
 
 KSRC	:= Kbuild $(wildcard kmod/*.c kmod/*.h) include/uapi/linux/xsynproxy.h
+BENCH_BIN := build/bench/synflood build/bench/httpd build/bench/client
 
 .PHONY: all modules synctl install clean check deps vm-modules unit bench demo help
 
@@ -64,11 +65,21 @@ unit:
 check:
 	tools/check
 
-bench:
-	tools/bench $(if $(QUICK),--quick)
+# make bench [QUICK=1] [KERNEL=6.1]
+bench: SERIES := $(or $(KERNEL),$(SERIES))
+bench: vm-modules synctl $(BENCH_BIN)
+	tools/bench $(if $(QUICK),--quick) $(if $(KERNEL),--kernel $(KERNEL))
 
-demo:
-	tools/demo
+# The flood generator, web server and clients the benchmark and the demo run
+# in the guest (the host's userland): built as tools/bench builds them.
+build/bench/%: bench/%.c
+	@mkdir -p $(@D)
+	gcc -O2 -g -Wall -Wextra -o $@ $<
+
+# make demo [KERNEL=6.1]: the module for that kernel only (all by default)
+demo: SERIES := $(or $(KERNEL),$(SERIES))
+demo: vm-modules synctl $(BENCH_BIN)
+	tools/demo $(if $(KERNEL),--kernel $(KERNEL))
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null

@@ -5,7 +5,7 @@
 # (bench/demo-guest.sh). Runs inside the guest, as root.
 #
 #   client ns xspb-c  10.0.1.1/24 veth-c  <--veth-->  veth-s 10.0.1.2/24  server ns xspb-s
-#                                                     dummy0: route 198.18.0.0/15
+#                                                     dummy0 192.0.2.1/24: 198.18.0.0/15 via 192.0.2.2
 #
 # The flood comes from 198.18.0.0/15 (RFC 2544 benchmark range); the server
 # routes that range to dummy0, so every answer to a spoofed SYN is counted by
@@ -103,8 +103,13 @@ bn_setup()
 	ip -n $BN_S link add dummy0 type dummy
 	ip -n $BN_C link set veth-c up
 	ip -n $BN_S link set veth-s up
-	ip -n $BN_S link set dummy0 up
-	ip -n $BN_S route add $BN_FLOODNET dev dummy0
+	ip -n $BN_S link set dummy0 up arp off
+	# Answers to spoofed sources leave through one "gateway" with a permanent
+	# neighbour entry, as on a real server (a route straight onto dummy0
+	# would create and garbage-collect a neighbour per spoofed address).
+	ip -n $BN_S addr add 192.0.2.1/24 dev dummy0
+	ip -n $BN_S neigh add 192.0.2.2 lladdr 02:00:00:00:00:02 dev dummy0 nud permanent
+	ip -n $BN_S route add $BN_FLOODNET via 192.0.2.2 dev dummy0
 	# tcp_no_metrics_save: every legitimate client is a new peer. Otherwise
 	# the one client address of the benchmark becomes "proven"
 	# (tcp_peer_is_proven) and gets the quarter of tcp_max_syn_backlog the

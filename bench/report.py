@@ -101,7 +101,7 @@ def load(raw_dir, series):
             m = {"run": d["run"]}
             if ph in ("syn_sat", "syn_fixed", "ack_fixed", "mem", "legit_base"):
                 m.update(flood_metrics(d))
-            if ph in ("legit_base", "syn_sat"):
+            if ph in ("legit_base", "syn_sat", "syn_fixed"):
                 m.update(legit_metrics(d.get("legit"), "legit_"))
             if ph == "ack_fixed":
                 m.update(legit_metrics(d.get("real"), "real_"))
@@ -217,7 +217,7 @@ def analyse(raw_dir, series):
     for c in CONTENDERS:
         r = {}
         for ph, names in (("syn_sat", FLOOD_FIELDS + LEGIT_FIELDS),
-                          ("syn_fixed", FLOOD_FIELDS),
+                          ("syn_fixed", FLOOD_FIELDS + LEGIT_FIELDS),
                           ("ack_fixed", FLOOD_FIELDS + ["replies_pps", "real_attempted", "real_ok"]),
                           ("legit_base", LEGIT_FIELDS),
                           ("mem", ["syns_delivered", "slab_growth_kb", "sunreclaim_growth_kb",
@@ -226,6 +226,7 @@ def analyse(raw_dir, series):
         r["iperf"] = iperf_stats(rows, c)
         if (c, "xsp_stats") in rows:
             r["xsp_stats_last_run"] = rows[(c, "xsp_stats")][-1]
+        r["profile"] = profile(raw_dir, series, c)
         k["contenders"][c] = r
     k["ratios"] = {}
     for other in ("syncookies", "nft"):
@@ -239,6 +240,68 @@ def analyse(raw_dir, series):
         k["ratios"]["xsynproxy/%s syn_sat answered_pps" % other] = \
             ratio_stat(rows, "xsynproxy", other, "syn_sat", "answered_pps")
     return k
+
+
+# --- profile (perf on CPU 1 during a saturating flood) -----------------------
+
+CATEGORIES = [
+    ("idle", r"(safe_halt|default_idle|cpuidle|do_idle|mwait|poll_idle|acpi_idle)"),
+    ("xsynproxy module (xsp_*)", r"^xsp_"),
+    ("nft / conntrack / synproxy", r"^(nft_|nf_ct_|nf_conntrack|__nf_conntrack|synproxy|nf_synproxy|"
+     r"ipv4_conntrack|nf_nat|__nf_ct|nf_confirm|hash_conntrack|ipv4_synproxy|nf_tables|nft_do_chain)"),
+    ("netfilter hook dispatch", r"^nf_hook"),
+    ("TCP stack: listener, request socket, SYN-ACK, RST", r"^(tcp_|__tcp_|inet_csk|inet_lhash|__inet_lookup|"
+     r"inet_reqsk|reqsk|cookie_|__cookie|secure_tcp|inet_ehash|sk_filter|inet_lookup|__inet_hash|"
+     r"inet_rtx_syn_ack|tcp4_|inet_sk_|sock_i_|bpf_|sk_|__sk_)"),
+    ("checksums", r"(csum|checksum)"),
+    ("IP receive, input route", r"^(ip_rcv|ip_route_input|ip_local_deliver|fib_|__fib|ip_protocol_deliver|"
+     r"raw_local_deliver|__ip_dev_find|__inet_dev_addr_type|inet_addr_type|ip_sublist|ip_list_rcv|"
+     r"l3mdev|ip_check_defrag|ip_mc_)"),
+    ("IP output, output route, neighbour", r"^(ip_route_output|ip_output|ip_finish_output|ip_local_out|"
+     r"__ip_local_out|ip_build_and_send|ip_send|xfrm_|ip_skb_dst_mtu|ipv4_default_advmss|ipv4_mtu|dst_|"
+     r"neigh_|___neigh|__neigh|ip_queue_xmit|__ip_queue|ipv4_dst|rt_|__ip_select_ident|ip_idents|"
+     r"ip_make_skb|inet_select_addr|ip_dst|__ip_make_skb)"),
+    ("device RX/TX (backlog queue, dummy xmit)", r"^(__netif|netif_|process_backlog|net_rx_action|"
+     r"__dev_queue_xmit|dev_queue_xmit|dev_hard_start_xmit|dummy_xmit|validate_xmit|skb_clone_tx_timestamp|"
+     r"__napi|napi_|skb_network_protocol|eth_|dev_|rps_|enqueue_to_backlog|__skb_flow|skb_get_hash|"
+     r"__skb_get_hash|get_rps_cpu|sch_direct|qdisc_|__qdisc|skb_defer|handle_softirqs|__do_softirq|"
+     r"do_softirq|__local_bh|irq_exit|sysvec|__sysvec|asm_sysvec|generic_smp|flush_smp)"),
+    ("skb and slab allocation", r"^(kmem_|kfree|__alloc_skb|alloc_skb|consume_skb|skb_release|__slab|slab_|"
+     r"kmalloc|__kmalloc|memset|memcpy|skb_put|skb_push|sock_wfree|sock_def_write_space|___slab|"
+     r"build_skb|__build_skb|kfree_skb|skb_free_head|page_frag|__page_frag|skb_copy|__copy_skb|"
+     r"skb_clone|__skb_clone|skb_try_coalesce|pskb_|__pskb|skb_orphan|get_partial|__kmem|"
+     r"obj_cgroup|mod_objcg|__mod_|refill_obj|__memcg|memcg|alloc_pages|__alloc_pages|get_page_from|"
+     r"free_unref|__free_pages|rmqueue|clear_page|__rmqueue|skb_pull|skb_trim|skb_ensure|__skb_ext|"
+     r"skb_release_head|skb_attempt_defer)"),
+    ("random numbers, time", r"(random|chacha|ktime|get_jiffies|jiffies|clock|tsc|read_tsc)"),
+]
+
+
+def profile(raw_dir, series, contender):
+    path = os.path.join(raw_dir, series, "perf-%s.txt" % contender)
+    try:
+        with open(path) as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return None
+    cats = {name: 0.0 for name, _ in CATEGORIES}
+    cats["other (RCU, locks, interrupts, ...)"] = 0.0
+    top = []
+    for line in lines:
+        m = re.match(r"\s*([0-9.]+)%\s+\[[^\]]*\]\s+(\S+)", line)
+        if not m:
+            continue
+        pct, sym = float(m.group(1)), m.group(2)
+        top.append((pct, sym))
+        for name, rx in CATEGORIES:
+            if re.search(rx, sym):
+                cats[name] += pct
+                break
+        else:
+            cats["other (RCU, locks, interrupts, ...)"] += pct
+    busy = sum(v for k, v in cats.items() if k != "idle")
+    return {"categories_pct_of_busy": {k: 100.0 * v / busy for k, v in cats.items() if k != "idle" and busy},
+            "idle_pct": cats["idle"], "top": [{"pct": p, "sym": s} for p, s in top[:15]]}
 
 
 def cookie_cost(path):
@@ -273,6 +336,10 @@ def targets(k, cookie, quick):
     for other in ("syncookies", "nft"):
         r = k["ratios"]["xsynproxy/%s syn_fixed cpu_host_us_per_answer" % other]
         add("CPU per answered SYN vs %s (fixed rate)" % LABEL[other], med(r), 0.5,
+            lambda v: v <= 0.5, "x")
+    for other in ("syncookies", "nft"):
+        r = k["ratios"]["xsynproxy/%s syn_sat cpu_host_us_per_answer" % other]
+        add("CPU per answered SYN vs %s (saturation)" % LABEL[other], med(r), 0.5,
             lambda v: v <= 0.5, "x")
     sp = med(x["syn_sat"]["legit_success_pct"])
     add("legitimate success under a saturating flood", sp, 99, lambda v: v >= 99, "%")
@@ -396,6 +463,44 @@ def _ct(m):
             "max": a["max"] - b["min"], "n": a["n"]}
 
 
+def profile_table(k):
+    profs = {c: k["contenders"][c].get("profile") for c in CONTENDERS}
+    if not any(profs.values()):
+        return ""
+    L = ["Where CPU 1's time goes during a saturating SYN flood (perf, cpu-clock sampling), "
+         "as µs per answered SYN: share of the busy samples × the CPU per answered SYN at "
+         "saturation (host time of vCPU 1). *no protection* answers almost nothing: its column "
+         "is % of busy samples instead.", ""]
+    L.append("| | " + " | ".join(LABEL[c] for c in CONTENDERS) + " |")
+    L.append("|---" * (len(CONTENDERS) + 1) + "|")
+    names = [n for n, _ in CATEGORIES if n != "idle"] + ["other (RCU, locks, interrupts, ...)"]
+    tot = {}
+    for n in names:
+        cells = []
+        for c in CONTENDERS:
+            p = profs[c]
+            if not p:
+                cells.append("–")
+                continue
+            share = p["categories_pct_of_busy"].get(n, 0.0)
+            if c == "none":
+                cells.append("%.0f %%" % share)
+                continue
+            us = med(k["contenders"][c]["syn_sat"]["cpu_host_us_per_answer"])
+            v = share / 100.0 * us if us else None
+            tot[c] = tot.get(c, 0.0) + (v or 0.0)
+            cells.append(fmt(v, 2))
+        L.append("| %s | %s |" % (n, " | ".join(cells)))
+    L.append("| **total** | %s |" % " | ".join(
+        "100 %%" if c == "none" else fmt(tot.get(c), 2) for c in CONTENDERS))
+    x = profs.get("xsynproxy")
+    if x:
+        L.append("")
+        L.append("Top symbols on CPU 1, xsynproxy: " + ", ".join(
+            "`%s` %.1f%%" % (t["sym"], t["pct"]) for t in x["top"][:12]) + ".")
+    return "\n".join(L)
+
+
 def headline(k):
     r = k["ratios"]
     L = []
@@ -414,26 +519,31 @@ def gnuplot_chart(report, png):
     """two panels: answered SYN/s at saturation, CPU per answered SYN (fixed rate)"""
     series = [k["series"] for k in report["kernels"]]
     dat = png + ".dat"
-    with open(dat, "w") as f:
-        f.write("# contender " + " ".join("%s_med %s_lo %s_hi" % (s, s, s) for s in series) * 2 + "\n")
+    dat2 = png + ".2.dat"
+    with open(dat, "w") as f, open(dat2, "w") as f2:
+        for out in (f, f2):
+            out.write("# contender " + " ".join("%s_med %s_lo %s_hi" % (s, s, s) for s in series) + "\n")
         for c in CONTENDERS:
-            vals = []
-            for key in (("syn_sat", "answered_pps"), ("syn_fixed", "cpu_host_us_per_answer")):
+            for out, key in ((f, ("syn_sat", "answered_pps")), (f2, ("syn_fixed", "cpu_host_us_per_answer"))):
+                # no protection answers next to nothing: its CPU per answered
+                # SYN is off the scale of the others and means little
+                if out is f2 and c == "none":
+                    continue
+                vals = []
                 for k in report["kernels"]:
                     s = k["contenders"][c][key[0]][key[1]]
                     vals += [s["median"], s["min"], s["max"]] if s else [0, 0, 0]
-            f.write('"%s" %s\n' % (LABEL[c].replace(" ", "\\n"), " ".join("%g" % v for v in vals)))
-    n = len(series)
+                out.write('"%s" %s\n' % (LABEL[c].replace(" ", "\\n"), " ".join("%g" % v for v in vals)))
     cols1 = ", ".join(
         "'%s' using %d:%d:%d:xtic(1) title 'kernel %s'" % (dat, 2 + 3 * i, 3 + 3 * i, 4 + 3 * i, s)
         for i, s in enumerate(series))
     cols2 = ", ".join(
-        "'%s' using %d:%d:%d:xtic(1) title 'kernel %s'" % (dat, 2 + 3 * (n + i), 3 + 3 * (n + i),
-                                                          4 + 3 * (n + i), s)
+        "'%s' using %d:%d:%d:xtic(1) title 'kernel %s'" % (dat2, 2 + 3 * i, 3 + 3 * i, 4 + 3 * i, s)
         for i, s in enumerate(series))
     q = "(QUICK run) " if report.get("quick") else ""
     script = """
-set terminal pngcairo size 1200,520 font 'DejaVu Sans,10'
+set terminal pngcairo size 1200,560 font 'DejaVu Sans,10'
+set bmargin 5
 set output '%(png)s'
 set multiplot layout 1,2 title "xsynproxy vs the kernel's defenses %(q)s- QEMU TCG guest, 2 vCPUs, median and min-max of the runs"
 set style data histogram
@@ -447,12 +557,12 @@ set xtics scale 0
 set title 'Highest answered SYN/s (generator flat out)'
 set ylabel 'SYN-ACKs per second (emulated: compare ratios only)'
 plot %(cols1)s
-set title 'Server CPU per answered SYN at %(rate)s SYN/s offered'
+set title 'Server CPU per answered SYN at %(rate)s SYN/s offered (no protection: off scale)'
 set ylabel 'microseconds of vCPU-1 host time (lower is better)'
 plot %(cols2)s
 unset multiplot
 """ % {"png": png, "cols1": cols1, "cols2": cols2, "q": q,
-       "rate": "/".join(fmt(k["fixed_rate_pps"], 0) for k in report["kernels"])}
+       "rate": "/".join(sorted(set(fmt(k["fixed_rate_pps"], 0) for k in report["kernels"])))}
     with open(png + ".gp", "w") as f:
         f.write(script)
     try:
@@ -461,7 +571,7 @@ unset multiplot
         sys.stderr.write("report: no chart (%s); install gnuplot-nox\n" % e)
         return False
     finally:
-        for p in (dat, png + ".gp"):
+        for p in (dat, dat2, png + ".gp"):
             try:
                 os.unlink(p)
             except OSError:
@@ -581,13 +691,20 @@ def render_md(report, a, chart):
         L.append("")
         L.append(headline(k))
         L.append("")
-        L.append("Fixed offered rate: %s/s, half the slower defense's saturation rate measured "
-                 "at the start (%s)." % (fmt(k["fixed_rate_pps"], 0), ", ".join(
-                     "%s %s/s" % (LABEL[c["contender"]], fmt(c["answered_pps"], 0))
-                     for c in k["calibration"])))
+        busy = {c: med(k["contenders"][c]["syn_fixed"]["cpu1_busy_pct"]) for c in CONTENDERS}
+        hot = [LABEL[c] for c in CONTENDERS if (busy[c] or 0) > 80]
+        L.append("Fixed offered rate: %s/s for every contender%s." % (
+            fmt(k["fixed_rate_pps"], 0),
+            "; **close to saturation for %s** (CPU 1 over 80 %% busy): its fixed-rate figures "
+            "are partly saturation figures" % ", ".join(hot) if hot else
+            ", below saturation for all (CPU 1 at most %.0f %% busy)" % max(v or 0 for v in busy.values())))
         L.append("")
         L.append(kernel_table(k))
         L.append("")
+        P = profile_table(k)
+        if P:
+            L.append(P)
+            L.append("")
     L.append("## Cookie cost (userspace build, callgrind)")
     L.append("")
     L.append("`make -C selftests/cookie bench`, instructions per call with cached salts:")

@@ -403,6 +403,28 @@ static bool xsp_port_protected(const struct xsp_ports *p, __be16 port)
 	return test_bit(ntohs(port), p->map);
 }
 
+/*
+ * Whether a socket (established, TIME_WAIT or request) holds the segment's
+ * 4-tuple. Called under the RCU read lock netfilter hooks run in; the
+ * reference the lookup may take is dropped at once, the answer is all we
+ * keep.
+ */
+static bool xsp_tuple_has_socket(const struct nf_hook_state *state,
+				 const struct iphdr *iph,
+				 const struct tcphdr *th)
+{
+	struct net *net = state->net;
+	struct sock *sk;
+
+	sk = __inet_lookup_established(net, net->ipv4.tcp_death_row.hashinfo,
+				       iph->saddr, th->source, iph->daddr,
+				       ntohs(th->dest), state->in->ifindex, 0);
+	if (!sk)
+		return false;
+	sock_gen_put(sk);
+	return true;
+}
+
 static unsigned int xsp_handle_ack(struct xsp_net *xn, struct sk_buff *skb,
 				   const struct iphdr *iph,
 				   const struct tcphdr *th, const u8 *optp,
@@ -422,13 +444,8 @@ static unsigned int xsp_handle_ack(struct xsp_net *xn, struct sk_buff *skb,
 	 * Established, time-wait and request sockets take the packet as
 	 * usual: only segments nobody is waiting for pay a MAC.
 	 */
-	sk = __inet_lookup_established(net, hinfo, iph->saddr, th->source,
-				       iph->daddr, ntohs(th->dest),
-				       state->in->ifindex, 0);
-	if (sk) {
-		sock_gen_put(sk);
+	if (xsp_tuple_has_socket(state, iph, th))
 		return NF_ACCEPT;
-	}
 
 	xsp_inc(xn, XSYNPROXY_STAT_ACK_RECV);
 	if (!xsp_parse_opts(optp, optlen, &aopts))
@@ -523,6 +540,18 @@ static unsigned int xsp_pre_routing(void *priv, struct sk_buff *skb,
 					  optbuf);
 		if (!optp || !xsp_parse_opts(optp, optlen, &copts))
 			goto malformed;
+		/*
+		 * A SYN for a 4-tuple a socket still holds is the stack's to
+		 * judge: a client reusing its port while we are in TIME_WAIT
+		 * gets a new connection from tcp_timewait_state_process(), a
+		 * SYN to an established socket a challenge ACK. Answered with
+		 * a cookie instead, the client's ACK would reach that socket
+		 * and the client would hang until TIME_WAIT ends.
+		 */
+		if (xsp_tuple_has_socket(state, iph, th)) {
+			xsp_inc(xn, XSYNPROXY_STAT_SYN_TO_SOCKET);
+			return NF_ACCEPT;
+		}
 		if (!xsp_budget_take(xn)) {
 			xsp_inc(xn, XSYNPROXY_STAT_SYN_OVER_BUDGET);
 			return NF_DROP;

@@ -13,6 +13,7 @@ TESTS="
 	test_iperf3
 	test_ss_options
 	test_no_translation
+	test_port_reuse
 "
 
 setup()
@@ -159,6 +160,54 @@ test_no_translation()
 	grep -q hello "$XSP_TMP/hello"
 	check_err $? "no greeting"
 	log_test "capture: server data continues the cookie ISN (no translation)"
+}
+
+# A client that reuses its source port while the server still holds the
+# previous connection in TIME_WAIT (the server closed first, as HTTP/1.0
+# servers do) must connect as it would without the module: the stack lets
+# such a SYN open a new connection (tcp_timewait_state_process), so the
+# module must not answer it with a cookie whose ACK the TIME_WAIT socket
+# would then swallow.
+test_port_reuse()
+{
+	local tw i d
+
+	setup || { check_err 1 "setup"; log_test "port reuse"; return; }
+	bg "$SERVER" python3 -c '
+import socket
+l = socket.create_server(("", 7003))
+while True:
+    c, _ = l.accept()
+    c.sendall(b"hello\n")
+    c.close()'
+	wait_listen "$SERVER" 7003
+	for i in 1 2 3; do
+		ip netns exec "$CLIENT" python3 - "$SERVER_IP" <<'PY'
+import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("", 40123))
+s.settimeout(5)
+t = time.monotonic()
+s.connect((sys.argv[1], 7003))
+got = b""
+while True:  # to the server's FIN: the server closes first
+    b = s.recv(100)
+    if not b:
+        break
+    got += b
+s.close()
+sys.exit(0 if got == b"hello\n" and time.monotonic() - t < 5 else 1)
+PY
+		check_err $? "connection $i from port 40123 failed or stalled"
+		tw=$(ip netns exec "$SERVER" ss -Htan state time-wait '( sport = :7003 and dport = :40123 )' | wc -l)
+		[ "$tw" = 1 ]
+		check_err $? "after connection $i the server holds $tw TIME_WAIT sockets, not 1"
+	done
+	d=$(xsp_stat_delta syn_to_socket "$XSP_TMP/stats0" "$SERVER")
+	[ "$d" = 2 ]
+	check_err $? "syn_to_socket moved by $d, not 2 (the SYNs that met TIME_WAIT)"
+	log_test "source port reused against the server's TIME_WAIT socket"
 }
 
 require_root

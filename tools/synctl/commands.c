@@ -36,6 +36,7 @@ static const char *const stat_names[] = {
 	[XSYNPROXY_STAT_SYNACK_REWRITTEN]	= "synack_rewritten",
 	[XSYNPROXY_STAT_SYNACK_DROPPED]		= "synack_dropped",
 	[XSYNPROXY_STAT_REPLAY_FAILED]		= "replay_failed",
+	[XSYNPROXY_STAT_SYN_TO_SOCKET]		= "syn_to_socket",
 };
 _Static_assert(ARRAY_SIZE(stat_names) == __XSYNPROXY_STAT_MAX,
 	       "stat_names[] must name every XSYNPROXY_STAT_*");

@@ -208,6 +208,9 @@ enum xsynproxy_state {
  *			cookie ISN existed (accept queue full, syncookies
  *			mode, listener gone): the client retransmits and a
  *			later segment replays again.
+ * SYN_TO_SOCKET	SYNs left to the stack because a socket already
+ *			holds their 4-tuple (TIME_WAIT, established, request):
+ *			the stack decides, as without the module.
  */
 enum xsynproxy_stat {
 	XSYNPROXY_STAT_UNSPEC,
@@ -227,6 +230,7 @@ enum xsynproxy_stat {
 	XSYNPROXY_STAT_SYNACK_REWRITTEN,
 	XSYNPROXY_STAT_SYNACK_DROPPED,
 	XSYNPROXY_STAT_REPLAY_FAILED,
+	XSYNPROXY_STAT_SYN_TO_SOCKET,
 
 	__XSYNPROXY_STAT_MAX,
 	XSYNPROXY_STAT_MAX = __XSYNPROXY_STAT_MAX - 1
