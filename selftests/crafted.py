@@ -8,7 +8,7 @@ import random
 import re
 import time
 
-from scapy.all import IP, TCP, Raw, sr1, raw  # noqa: E402
+from scapy.all import IP, TCP, Raw, conf, raw, send, sniff, sr1  # noqa: E402
 from scapy.layers.inet import in4_chksum  # noqa: E402
 
 import xsp_scapy as x
@@ -286,6 +286,31 @@ def test_malformed():
     silent("first fragment of a SYN", frag, "syn_malformed")
 
 
+def test_syn_to_socket():
+    """A SYN for a 4-tuple with an established socket is the stack's: it
+    answers with a challenge ACK, never the module with a cookie."""
+    sa, sp, isn = x.handshake(PORT, opts_for(ws=7, sack=True))
+    ok = sa is not None and x.wait_established(sp, PORT) != ""
+    before = x.stats()
+    syn = x.syn(PORT, sp, (isn + 100000) & 0xffffffff, opts_for(ws=7))
+    # A challenge ACK acknowledges the old connection, not this SYN: sr1()
+    # would not take it for an answer, so catch whatever comes back.
+    got = sniff(iface=conf.route.route(x.SERVER)[0],
+                filter=f"tcp and src port {PORT} and dst port {sp}",
+                started_callback=lambda: send(syn), count=1,
+                timeout=x.REPLY_TIMEOUT)
+    r = got[0] if got else None
+    after = x.stats()
+    flags = str(r[TCP].flags) if r is not None and TCP in r else None
+    ok = ok and flags == "A" and \
+        x.delta(before, after, "syn_to_socket") == 1 and \
+        x.delta(before, after, "syn_answered") == 0
+    x.result(ok, "SYN for an established 4-tuple gets the stack's challenge ACK",
+             f"reply flags={flags} "
+             f"syn_to_socket+={x.delta(before, after, 'syn_to_socket')} "
+             f"syn_answered+={x.delta(before, after, 'syn_answered')}")
+
+
 def main():
     random.seed()
     test_options()
@@ -293,6 +318,7 @@ def main():
     data_case("pure ACK lost, first data segment completes", True)
     test_forged()
     test_stale()
+    test_syn_to_socket()
     test_malformed()
     x.finish()
 
