@@ -46,14 +46,14 @@ if [ $QUICK = 1 ]; then
 	PROFILE_S=0	# perf record seconds per contender (0: no profile)
 else
 	WARM=0.5
-	WIN=5
+	WIN=4
 	LEGIT_N=200
 	LEGIT_C=20
 	LEGIT_T=5000
 	MEM_SYNS=1000000
 	IPERF_SEGS=8
 	IPERF_SEG=1
-	PROFILE_S=4
+	PROFILE_S=3
 fi
 # spread the fetches over the window
 LEGIT_I=$(awk -v w=$WIN -v n=$LEGIT_N 'BEGIN { printf "%.1f", w * 1000 / n }')
