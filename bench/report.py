@@ -492,7 +492,7 @@ def profile_table(k):
             cells.append(fmt(v, 2))
         L.append("| %s | %s |" % (n, " | ".join(cells)))
     L.append("| **total** | %s |" % " | ".join(
-        "100 %%" if c == "none" else fmt(tot.get(c), 2) for c in CONTENDERS))
+        "100 %" if c == "none" else fmt(tot.get(c), 2) for c in CONTENDERS))
     x = profs.get("xsynproxy")
     if x:
         L.append("")
