@@ -18,7 +18,7 @@ SERIES	?= $(shell tools/vm/kernel list 2>/dev/null)
 KSRC	:= Kbuild $(wildcard kmod/*.c kmod/*.h) include/uapi/linux/xsynproxy.h
 BENCH_BIN := build/bench/synflood build/bench/httpd build/bench/client
 
-.PHONY: all modules synctl install clean check deps vm-modules unit bench demo help
+.PHONY: all modules synctl install clean check deps vm-modules unit bench demo bench-bin help
 
 all: modules synctl
 
@@ -67,18 +67,21 @@ check:
 
 # make bench [QUICK=1] [KERNEL=6.1]
 bench: SERIES := $(or $(KERNEL),$(SERIES))
-bench: vm-modules synctl $(BENCH_BIN)
+bench: vm-modules synctl bench-bin
 	tools/bench $(if $(QUICK),--quick) $(if $(KERNEL),--kernel $(KERNEL))
 
 # The flood generator, web server and clients the benchmark and the demo run
-# in the guest (the host's userland): built as tools/bench builds them.
+# in the guest (the host's userland). tools/bench and tools/demo build them
+# through `make bench-bin` too.
+bench-bin: $(BENCH_BIN)
+
 build/bench/%: bench/%.c
 	@mkdir -p $(@D)
 	gcc -O2 -g -Wall -Wextra -o $@ $<
 
 # make demo [KERNEL=6.1]: the module for that kernel only (all by default)
 demo: SERIES := $(or $(KERNEL),$(SERIES))
-demo: vm-modules synctl $(BENCH_BIN)
+demo: vm-modules synctl bench-bin
 	tools/demo $(if $(KERNEL),--kernel $(KERNEL))
 
 clean:

@@ -75,7 +75,7 @@ def legit_metrics(j, prefix):
 def load(raw_dir, series):
     """-> meta, rate, rows: {(contender, phase): [ {run, metrics...} ]}"""
     path = os.path.join(raw_dir, series, "raw.jsonl")
-    meta, rate, calib = {}, None, []
+    meta, rate = {}, None
     rows = {}
     with open(path) as f:
         for line in f:
@@ -89,10 +89,6 @@ def load(raw_dir, series):
                 continue
             if ph == "rate":
                 rate = d["rate"]
-                continue
-            if ph == "calib":
-                calib.append({"contender": d["contender"],
-                              "answered_pps": div(d["answered"], d["window_ms"] / 1000.0)})
                 continue
             c = d["contender"]
             if ph == "xsp_stats":
@@ -127,7 +123,7 @@ def load(raw_dir, series):
                     "busy_ms": max(d["window_ms"] - d["cpu1_idle"] * USER_HZ_MS, 0),
                 })
             rows.setdefault((c, ph), []).append(m)
-    return meta, rate, calib, rows
+    return meta, rate, rows
 
 
 def per_run(rows, key, fn):
@@ -211,9 +207,9 @@ LEGIT_FIELDS = ["legit_attempted", "legit_ok", "legit_success_pct", "legit_conne
 
 
 def analyse(raw_dir, series):
-    meta, rate, calib, rows = load(raw_dir, series)
+    meta, rate, rows = load(raw_dir, series)
     k = {"series": series, "abi": meta.get("abi"), "meta": meta, "fixed_rate_pps": rate,
-         "calibration": calib, "contenders": {}}
+         "contenders": {}}
     for c in CONTENDERS:
         r = {}
         for ph, names in (("syn_sat", FLOOD_FIELDS + LEGIT_FIELDS),
@@ -277,6 +273,9 @@ CATEGORIES = [
 ]
 
 
+OTHER = "other (RCU, locks, interrupts, ...)"
+
+
 def profile(raw_dir, series, contender):
     path = os.path.join(raw_dir, series, "perf-%s.txt" % contender)
     try:
@@ -285,7 +284,7 @@ def profile(raw_dir, series, contender):
     except OSError:
         return None
     cats = {name: 0.0 for name, _ in CATEGORIES}
-    cats["other (RCU, locks, interrupts, ...)"] = 0.0
+    cats[OTHER] = 0.0
     top = []
     for line in lines:
         m = re.match(r"\s*([0-9.]+)%\s+\[[^\]]*\]\s+(\S+)", line)
@@ -298,7 +297,7 @@ def profile(raw_dir, series, contender):
                 cats[name] += pct
                 break
         else:
-            cats["other (RCU, locks, interrupts, ...)"] += pct
+            cats[OTHER] += pct
     busy = sum(v for k, v in cats.items() if k != "idle")
     return {"categories_pct_of_busy": {k: 100.0 * v / busy for k, v in cats.items() if k != "idle" and busy},
             "idle_pct": cats["idle"], "top": [{"pct": p, "sym": s} for p, s in top[:15]]}
@@ -473,7 +472,7 @@ def profile_table(k):
          "is % of busy samples instead.", ""]
     L.append("| | " + " | ".join(LABEL[c] for c in CONTENDERS) + " |")
     L.append("|---" * (len(CONTENDERS) + 1) + "|")
-    names = [n for n, _ in CATEGORIES if n != "idle"] + ["other (RCU, locks, interrupts, ...)"]
+    names = [n for n, _ in CATEGORIES if n != "idle"] + [OTHER]
     tot = {}
     for n in names:
         cells = []
