@@ -63,8 +63,15 @@ struct xsp_bucket {
 	u32	tokens;
 };
 
+/* Counters are kept per address family; netlink reports them summed or apart. */
+enum xsp_fam {
+	XSP_FAM_V4,
+	XSP_FAM_V6,
+	XSP_FAM_NR,
+};
+
 struct xsp_pcpu {
-	u64			stat[__XSYNPROXY_STAT_MAX];
+	u64			stat[XSP_FAM_NR][__XSYNPROXY_STAT_MAX];
 	struct xsp_bucket	bucket;
 };
 
@@ -108,12 +115,14 @@ static inline struct xsp_net *xsp_pernet(const struct net *net)
 }
 
 /* xsp_stats.c */
-static inline void xsp_inc(struct xsp_net *xn, enum xsynproxy_stat s)
+static inline void xsp_inc(struct xsp_net *xn, enum xsp_fam fam,
+			   enum xsynproxy_stat s)
 {
-	this_cpu_inc(xn->pcpu->stat[s]);
+	this_cpu_inc(xn->pcpu->stat[fam][s]);
 }
 
-void xsp_stats_sum(struct xsp_net *xn, u64 *sum);
+/* @fam: one family, or XSP_FAM_NR for the sum of all */
+void xsp_stats_sum(struct xsp_net *xn, enum xsp_fam fam, u64 *sum);
 void xsp_stats_reset(struct xsp_net *xn);
 bool xsp_budget_take(struct xsp_net *xn);
 

@@ -387,7 +387,7 @@ static bool xsp_replay_syn(struct xsp_net *xn, struct sk_buff *skb,
 	ctx->ecn_ok = o->ecn;
 	ctx->rewritten = false;
 
-	xsp_inc(xn, XSYNPROXY_STAT_SYN_REPLAYED);
+	xsp_inc(xn, XSP_FAM_V4, XSYNPROXY_STAT_SYN_REPLAYED);
 	NF_HOOK(NFPROTO_IPV4, NF_INET_PRE_ROUTING, net, NULL, syn, state->in,
 		NULL, state->okfn);
 
@@ -447,7 +447,7 @@ static unsigned int xsp_handle_ack(struct xsp_net *xn, struct sk_buff *skb,
 	if (xsp_tuple_has_socket(state, iph, th))
 		return NF_ACCEPT;
 
-	xsp_inc(xn, XSYNPROXY_STAT_ACK_RECV);
+	xsp_inc(xn, XSP_FAM_V4, XSYNPROXY_STAT_ACK_RECV);
 	if (!xsp_parse_opts(optp, optlen, &aopts))
 		aopts.tstamp = false;
 	xsp_tuple4(&t, iph, th);
@@ -456,19 +456,19 @@ static unsigned int xsp_handle_ack(struct xsp_net *xn, struct sk_buff *skb,
 	err = xsp_cookie_check(xsp_secrets_get(xn, now), &t, ntohl(th->seq) - 1,
 			       cookie, aopts.tstamp, aopts.tsecr, &o, now);
 	if (err) {
-		xsp_inc(xn, err == XSP_COOKIE_STALE ?
+		xsp_inc(xn, XSP_FAM_V4, err == XSP_COOKIE_STALE ?
 			XSYNPROXY_STAT_COOKIE_STALE :
 			XSYNPROXY_STAT_COOKIE_INVALID);
 		return NF_DROP;
 	}
-	xsp_inc(xn, XSYNPROXY_STAT_COOKIE_VALID);
+	xsp_inc(xn, XSP_FAM_V4, XSYNPROXY_STAT_COOKIE_VALID);
 
 	/* No listener: let the stack answer the ACK with a reset. */
 	sk = __inet_lookup_listener(net, hinfo, skb, ip_hdrlen(skb) + th->doff * 4,
 				    iph->saddr, th->source, iph->daddr,
 				    ntohs(th->dest), state->in->ifindex, 0);
 	if (!sk) {
-		xsp_inc(xn, XSYNPROXY_STAT_REPLAY_FAILED);
+		xsp_inc(xn, XSP_FAM_V4, XSYNPROXY_STAT_REPLAY_FAILED);
 		return NF_ACCEPT;
 	}
 
@@ -479,7 +479,7 @@ static unsigned int xsp_handle_ack(struct xsp_net *xn, struct sk_buff *skb,
 		 * stack would reset the client. Drop the ACK instead; the
 		 * client retransmits and a later segment replays again.
 		 */
-		xsp_inc(xn, XSYNPROXY_STAT_REPLAY_FAILED);
+		xsp_inc(xn, XSP_FAM_V4, XSYNPROXY_STAT_REPLAY_FAILED);
 		return NF_DROP;
 	}
 	return NF_ACCEPT;
@@ -518,12 +518,12 @@ static unsigned int xsp_pre_routing(void *priv, struct sk_buff *skb,
 		return NF_ACCEPT;
 	if (READ_ONCE(state->net->ipv4.sysctl_tcp_syncookies) == 2) {
 		if (th->syn && !th->ack)
-			xsp_inc(xn, XSYNPROXY_STAT_SYN_BYPASS);
+			xsp_inc(xn, XSP_FAM_V4, XSYNPROXY_STAT_SYN_BYPASS);
 		return NF_ACCEPT;
 	}
 
 	if (th->syn && !th->ack) {
-		xsp_inc(xn, XSYNPROXY_STAT_SYN_RECV);
+		xsp_inc(xn, XSP_FAM_V4, XSYNPROXY_STAT_SYN_RECV);
 		if (ip_is_fragment(iph) || th->rst || th->fin ||
 		    th->doff < sizeof(*th) / 4 ||
 		    thoff + th->doff * 4 > skb->len)
@@ -532,7 +532,7 @@ static unsigned int xsp_pre_routing(void *priv, struct sk_buff *skb,
 		if (!__ip_dev_find(state->net, iph->daddr, false))
 			return NF_ACCEPT;
 		if (nf_ip_checksum(skb, state->hook, thoff, IPPROTO_TCP)) {
-			xsp_inc(xn, XSYNPROXY_STAT_SYN_BAD_CSUM);
+			xsp_inc(xn, XSP_FAM_V4, XSYNPROXY_STAT_SYN_BAD_CSUM);
 			return NF_DROP;
 		}
 		optlen = th->doff * 4 - sizeof(*th);
@@ -549,18 +549,18 @@ static unsigned int xsp_pre_routing(void *priv, struct sk_buff *skb,
 		 * and the client would hang until TIME_WAIT ends.
 		 */
 		if (xsp_tuple_has_socket(state, iph, th)) {
-			xsp_inc(xn, XSYNPROXY_STAT_SYN_TO_SOCKET);
+			xsp_inc(xn, XSP_FAM_V4, XSYNPROXY_STAT_SYN_TO_SOCKET);
 			return NF_ACCEPT;
 		}
 		if (!xsp_budget_take(xn)) {
-			xsp_inc(xn, XSYNPROXY_STAT_SYN_OVER_BUDGET);
+			xsp_inc(xn, XSP_FAM_V4, XSYNPROXY_STAT_SYN_OVER_BUDGET);
 			return NF_DROP;
 		}
 		if (xsp_send_synack(state->net, xn, skb, iph, th, &copts,
 				    xsp_now()))
-			xsp_inc(xn, XSYNPROXY_STAT_SYN_ANSWERED);
+			xsp_inc(xn, XSP_FAM_V4, XSYNPROXY_STAT_SYN_ANSWERED);
 		else
-			xsp_inc(xn, XSYNPROXY_STAT_SYN_SEND_FAILED);
+			xsp_inc(xn, XSP_FAM_V4, XSYNPROXY_STAT_SYN_SEND_FAILED);
 		consume_skb(skb);
 		return NF_STOLEN;
 	}
@@ -575,7 +575,7 @@ static unsigned int xsp_pre_routing(void *priv, struct sk_buff *skb,
 	return xsp_handle_ack(xn, skb, iph, th, optp, optlen, state);
 
 malformed:
-	xsp_inc(xn, XSYNPROXY_STAT_SYN_MALFORMED);
+	xsp_inc(xn, XSP_FAM_V4, XSYNPROXY_STAT_SYN_MALFORMED);
 	return NF_DROP;
 }
 
@@ -678,7 +678,7 @@ static unsigned int xsp_local_out(void *priv, struct sk_buff *skb,
 	if (!ctx || !ctx->syn || iph->daddr != ctx->caddr || iph->saddr != ctx->saddr ||
 	    th->source != ctx->sport || th->dest != ctx->cport) {
 		if (is_req && xsp_req_has_cookie(xn, inet_reqsk(skb->sk))) {
-			xsp_inc(xn, XSYNPROXY_STAT_SYNACK_DROPPED);
+			xsp_inc(xn, XSP_FAM_V4, XSYNPROXY_STAT_SYNACK_DROPPED);
 			consume_skb(skb);
 			return NF_STOLEN;
 		}
@@ -689,7 +689,7 @@ static unsigned int xsp_local_out(void *priv, struct sk_buff *skb,
 	if (is_req) {
 		xsp_rewrite_req(ctx, inet_reqsk(skb->sk), th);
 		ctx->rewritten = true;
-		xsp_inc(xn, XSYNPROXY_STAT_SYNACK_REWRITTEN);
+		xsp_inc(xn, XSP_FAM_V4, XSYNPROXY_STAT_SYNACK_REWRITTEN);
 	}
 	ctx->synack = skb;
 	return NF_ACCEPT;

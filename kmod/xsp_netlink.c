@@ -316,7 +316,7 @@ static int xsp_nl_stats(struct sk_buff *skb, struct genl_info *info)
 	msg = xsp_reply_new(info, &hdr);
 	if (!msg)
 		return -ENOMEM;
-	xsp_stats_sum(xn, sum);
+	xsp_stats_sum(xn, XSP_FAM_NR, sum);
 	if (info->genlhdr->cmd == XSYNPROXY_CMD_STATS_RESET)
 		xsp_stats_reset(xn);
 	return xsp_reply_send(msg, hdr, info, xsp_fill_stats(msg, sum));

@@ -8,16 +8,20 @@
 
 #include "xsp.h"
 
-void xsp_stats_sum(struct xsp_net *xn, u64 *sum)
+void xsp_stats_sum(struct xsp_net *xn, enum xsp_fam fam, u64 *sum)
 {
-	int cpu, i;
+	int cpu, f, i;
 
 	memset(sum, 0, sizeof(u64) * __XSYNPROXY_STAT_MAX);
 	for_each_possible_cpu(cpu) {
 		const struct xsp_pcpu *p = per_cpu_ptr(xn->pcpu, cpu);
 
-		for (i = 0; i < __XSYNPROXY_STAT_MAX; i++)
-			sum[i] += READ_ONCE(p->stat[i]);
+		for (f = 0; f < XSP_FAM_NR; f++) {
+			if (fam != XSP_FAM_NR && f != fam)
+				continue;
+			for (i = 0; i < __XSYNPROXY_STAT_MAX; i++)
+				sum[i] += READ_ONCE(p->stat[f][i]);
+		}
 	}
 }
 
@@ -28,13 +32,14 @@ void xsp_stats_sum(struct xsp_net *xn, u64 *sum)
  */
 void xsp_stats_reset(struct xsp_net *xn)
 {
-	int cpu, i;
+	int cpu, f, i;
 
 	for_each_possible_cpu(cpu) {
 		struct xsp_pcpu *p = per_cpu_ptr(xn->pcpu, cpu);
 
-		for (i = 0; i < __XSYNPROXY_STAT_MAX; i++)
-			WRITE_ONCE(p->stat[i], 0);
+		for (f = 0; f < XSP_FAM_NR; f++)
+			for (i = 0; i < __XSYNPROXY_STAT_MAX; i++)
+				WRITE_ONCE(p->stat[f][i], 0);
 	}
 }
 

@@ -160,7 +160,7 @@ test_budget_stats()
 	synctl -n "$ns" budget set unlimited
 	[ "$(synctl -n "$ns" -j budget show | jget '["budget"]')" = 0 ]
 	check_err $? "budget not unlimited"
-	synctl -n "$ns" -j stats | python3 -c 'import json,sys; d=json.load(sys.stdin); assert len(d) == 16 and "syn_to_socket" in d and all(v == 0 for v in d.values())'
+	synctl -n "$ns" -j stats | python3 -c 'import json,sys; d=json.load(sys.stdin); assert len(d) == 25 and "replay_deferred" in d and all(v == 0 for v in d.values())'
 	check_err $? "stats of a fresh namespace"
 	synctl -n "$ns" stats reset
 	check_err $? "stats reset failed"

@@ -37,6 +37,15 @@ static const char *const stat_names[] = {
 	[XSYNPROXY_STAT_SYNACK_DROPPED]		= "synack_dropped",
 	[XSYNPROXY_STAT_REPLAY_FAILED]		= "replay_failed",
 	[XSYNPROXY_STAT_SYN_TO_SOCKET]		= "syn_to_socket",
+	[XSYNPROXY_STAT_SYN_NOT_LOCAL]		= "syn_not_local",
+	[XSYNPROXY_STAT_SYN_ROUTE_REJECT]	= "syn_route_reject",
+	[XSYNPROXY_STAT_SYN_NAT]		= "syn_nat",
+	[XSYNPROXY_STAT_SYN_NO_LISTENER]	= "syn_no_listener",
+	[XSYNPROXY_STAT_SYN_POLICY]		= "syn_policy",
+	[XSYNPROXY_STAT_SYN_UNSUPPORTED]	= "syn_unsupported",
+	[XSYNPROXY_STAT_SYN_NO_ROUTE]		= "syn_no_route",
+	[XSYNPROXY_STAT_SYN_FRAGMENT]		= "syn_fragment",
+	[XSYNPROXY_STAT_REPLAY_DEFERRED]	= "replay_deferred",
 };
 _Static_assert(ARRAY_SIZE(stat_names) == __XSYNPROXY_STAT_MAX,
 	       "stat_names[] must name every XSYNPROXY_STAT_*");

@@ -190,8 +190,7 @@ enum xsynproxy_state {
  * SYN_RECV		SYNs to a protected port seen by the hook.
  * SYN_ANSWERED		cookie SYN-ACKs sent.
  * SYN_BAD_CSUM		SYNs dropped for a bad TCP checksum.
- * SYN_MALFORMED	SYNs dropped for a bad header, options or flags, or
- *			for being a fragment.
+ * SYN_MALFORMED	SYNs dropped for a bad header, options or flags.
  * SYN_OVER_BUDGET	SYNs dropped because the reply budget was spent.
  * SYN_SEND_FAILED	SYN-ACKs that could not be built or routed.
  * SYN_BYPASS		SYNs left to the stack while in BYPASS state.
@@ -211,6 +210,32 @@ enum xsynproxy_state {
  * SYN_TO_SOCKET	SYNs left to the stack because a socket already
  *			holds their 4-tuple (TIME_WAIT, established, request):
  *			the stack decides, as without the module.
+ *
+ * The SYN_* counters below count SYNs to a protected port that xsynproxy
+ * steps aside from: it leaves them to the stack untouched, which then does
+ * exactly what it does without the module (answers, forwards, refuses or
+ * drops them).
+ *
+ * SYN_NOT_LOCAL	the destination is not a local unicast address of the
+ *			namespace (or of the VRF): forwarded, bridged,
+ *			broadcast or multicast traffic.
+ * SYN_ROUTE_REJECT	the input route check rejects the source (martian,
+ *			reverse-path filter): the stack drops such SYNs.
+ * SYN_NAT		the connection is destination-NATed (DNAT, REDIRECT)
+ *			or steered to a socket (TPROXY) before us.
+ * SYN_NO_LISTENER	no listening socket: the stack refuses the connection.
+ * SYN_POLICY		the IPsec inbound policy rejects the SYN: the stack
+ *			drops it.
+ * SYN_UNSUPPORTED	the listener signs segments (TCP-MD5, TCP-AO) or the
+ *			SYN asks an MPTCP listener for MPTCP: a cookie cannot
+ *			carry that handshake.
+ * SYN_NO_ROUTE		no unicast route back to the client for the SYN-ACK.
+ * SYN_FRAGMENT		SYNs arriving as IP fragments (or, for IPv6, with a
+ *			fragment header), dropped: no client sends them.
+ * REPLAY_DEFERRED	replayed SYNs that did not reach TCP at once (queued
+ *			to userspace by NFQUEUE, by IPsec or to another CPU):
+ *			the ACK follows them and completes the handshake when
+ *			they do.
  */
 enum xsynproxy_stat {
 	XSYNPROXY_STAT_UNSPEC,
@@ -231,6 +256,15 @@ enum xsynproxy_stat {
 	XSYNPROXY_STAT_SYNACK_DROPPED,
 	XSYNPROXY_STAT_REPLAY_FAILED,
 	XSYNPROXY_STAT_SYN_TO_SOCKET,
+	XSYNPROXY_STAT_SYN_NOT_LOCAL,
+	XSYNPROXY_STAT_SYN_ROUTE_REJECT,
+	XSYNPROXY_STAT_SYN_NAT,
+	XSYNPROXY_STAT_SYN_NO_LISTENER,
+	XSYNPROXY_STAT_SYN_POLICY,
+	XSYNPROXY_STAT_SYN_UNSUPPORTED,
+	XSYNPROXY_STAT_SYN_NO_ROUTE,
+	XSYNPROXY_STAT_SYN_FRAGMENT,
+	XSYNPROXY_STAT_REPLAY_DEFERRED,
 
 	__XSYNPROXY_STAT_MAX,
 	XSYNPROXY_STAT_MAX = __XSYNPROXY_STAT_MAX - 1
