@@ -130,12 +130,13 @@ bool xsp_budget_take(struct xsp_net *xn);
 int xsp_pernet_register(void);
 void xsp_pernet_unregister(void);
 u64 xsp_now(void);
+u64 xsp_now_ms(void);
 int xsp_ports_change(struct xsp_net *xn, int cmd, u16 lo, u16 hi, bool enabled,
 		     struct netlink_ext_ack *extack);
 int xsp_keys_replace(struct xsp_net *xn, const u8 *key, bool shared,
 		     u32 epoch_len);
 enum xsynproxy_state xsp_state(struct xsp_net *xn);
-const struct xsp_secrets *xsp_secrets_get(struct xsp_net *xn, u64 now);
+const struct xsp_secrets *xsp_secrets_get(struct xsp_net *xn, u64 now_ms);
 
 /* xsp_netlink.c */
 int xsp_genl_register(void);

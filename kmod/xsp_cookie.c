@@ -272,11 +272,33 @@ static u64 xsp_mac(const siphash_key_t *salt, const struct xsp_tuple *t,
 	return siphash(&m, sizeof(m.v4), salt);
 }
 
+/* TSval of SipHash output @h: 24 MAC bits above the 8-bit time field. */
+static u32 xsp_tsval(u64 h, u32 ts_time)
+{
+	return (u32)(h >> (64 - XSP_TSVAL_MAC_BITS)) << XSP_TS_TIME_BITS |
+	       ts_time;
+}
+
 static bool xsp_mac_ok(u64 h, u32 cookie, bool has_ts, u32 tsecr)
 {
 	if (((u32)h & XSP_ISN_MAC_MASK) != cookie >> XSP_ISN_MAC_SHIFT)
 		return false;
-	return !has_ts || (u32)(h >> 32) == tsecr;
+	return !has_ts || xsp_tsval(h, tsecr & XSP_TS_TIME_MASK) == tsecr;
+}
+
+/* The TSval time field of wall-clock milliseconds @now_ms. */
+static u32 xsp_ts_time(u64 now_ms)
+{
+	return (u32)(now_ms >> XSP_TS_TIME_SHIFT) & XSP_TS_TIME_MASK;
+}
+
+/* Meta word of the MAC input. */
+static u32 xsp_meta(u32 data, bool has_ts, u32 ts_time)
+{
+	if (!has_ts)
+		return data | XSP_META_VERSION;
+	return data | XSP_META_VERSION | XSP_META_TSTAMP |
+	       ts_time << XSP_META_TS_TIME_SHIFT;
 }
 
 /**
@@ -287,17 +309,18 @@ static bool xsp_mac_ok(u64 h, u32 cookie, bool has_ts, u32 tsecr)
  * @opts: the SYN's options; mss is rounded down to the encoded table value
  *	and a wscale above 15 is clamped to 14 (RFC 7323)
  * @tsval: set to the SYN-ACK's TSval when @opts->tstamp
- * @now_sec: wall-clock seconds
+ * @now_ms: wall-clock milliseconds
  *
- * One SipHash-2-4 call when @now_sec is in the cached epoch.
+ * One SipHash-2-4 call when @now_ms is in the cached epoch.
  *
  * Return: the server ISN.
  */
 u32 xsp_cookie_mint(const struct xsp_secrets *s, const struct xsp_tuple *t,
 		    u32 client_isn, struct xsp_opts *opts, u32 *tsval,
-		    u64 now_sec)
+		    u64 now_ms)
 {
-	u64 epoch = xsp_secrets_epoch(s, now_sec);
+	u64 epoch = xsp_secrets_epoch(s, div_u64(now_ms, 1000));
+	u32 ts_time = xsp_ts_time(now_ms);
 	const siphash_key_t *salt;
 	unsigned int idx;
 	siphash_key_t tmp;
@@ -316,11 +339,10 @@ u32 xsp_cookie_mint(const struct xsp_secrets *s, const struct xsp_tuple *t,
 	       (u32)(epoch & 1) << XSP_ISN_EPOCH_SHIFT;
 
 	salt = xsp_salt(&s->cur, s->epoch, epoch, &tmp);
-	h = xsp_mac(salt, t, client_isn, data | XSP_META_VERSION |
-		    (opts->tstamp ? XSP_META_TSTAMP : 0));
+	h = xsp_mac(salt, t, client_isn, xsp_meta(data, opts->tstamp, ts_time));
 
 	if (opts->tstamp)
-		*tsval = (u32)(h >> 32);
+		*tsval = xsp_tsval(h, ts_time);
 	mac = (u32)h & XSP_ISN_MAC_MASK;
 	return mac << XSP_ISN_MAC_SHIFT |
 	       (data ^ (mac >> (XSP_ISN_MAC_BITS - XSP_ISN_DATA_BITS)));
@@ -335,7 +357,8 @@ u32 xsp_cookie_mint(const struct xsp_secrets *s, const struct xsp_tuple *t,
  * @has_ts: the ACK carries a timestamps option
  * @tsecr: its TSecr, when @has_ts
  * @out: the decoded SYN options on success, untouched otherwise
- * @now_sec: wall-clock seconds
+ * @epoch_out: if not NULL, set to the epoch the cookie was minted in on success
+ * @now_ms: wall-clock milliseconds
  *
  * A cookie is valid in the epoch it was minted in and the next one. The
  * epoch bit selects which of the two, so a valid cookie costs one MAC; one
@@ -347,16 +370,16 @@ u32 xsp_cookie_mint(const struct xsp_secrets *s, const struct xsp_tuple *t,
  */
 int xsp_cookie_check(const struct xsp_secrets *s, const struct xsp_tuple *t,
 		     u32 client_isn, u32 cookie, bool has_ts, u32 tsecr,
-		     struct xsp_opts *out, u64 now_sec)
+		     struct xsp_opts *out, u64 *epoch_out, u64 now_ms)
 {
-	u64 now = xsp_secrets_epoch(s, now_sec);
+	u64 now = xsp_secrets_epoch(s, div_u64(now_ms, 1000));
 	const siphash_key_t *salt;
 	siphash_key_t tmp;
 	u32 data, meta;
 	u64 epoch, h;
 
 	data = (cookie ^ cookie >> (32 - XSP_ISN_DATA_BITS)) & XSP_ISN_DATA_MASK;
-	meta = data | XSP_META_VERSION | (has_ts ? XSP_META_TSTAMP : 0);
+	meta = xsp_meta(data, has_ts, tsecr & XSP_TS_TIME_MASK);
 	/* The newer of the two valid epochs with the cookie's parity. */
 	epoch = now - ((now ^ (data >> XSP_ISN_EPOCH_SHIFT)) & 1);
 
@@ -389,5 +412,25 @@ valid:
 	out->sack = (data >> XSP_ISN_SACK_SHIFT) & 1;
 	out->ecn = (data >> XSP_ISN_ECN_SHIFT) & 1;
 	out->tstamp = has_ts;
+	if (epoch_out)
+		*epoch_out = epoch;
 	return 0;
+}
+
+/**
+ * xsp_cookie_ts_age - time since a cookie TSval was minted
+ * @tsval: the TSval, as echoed in a valid ACK's TSecr
+ * @now_ms: wall-clock milliseconds
+ *
+ * The time field counts 2^XSP_TS_TIME_SHIFT ms units modulo 256, so ages
+ * are known up to about four seconds; older ones wrap around.
+ *
+ * Return: the age in milliseconds, rounded up: never less than the true
+ * age, at most 2^(XSP_TS_TIME_SHIFT + 1) - 1 ms more.
+ */
+u32 xsp_cookie_ts_age(u32 tsval, u64 now_ms)
+{
+	u32 ticks = (xsp_ts_time(now_ms) - tsval) & XSP_TS_TIME_MASK;
+
+	return ((ticks + 1) << XSP_TS_TIME_SHIFT) - 1;
 }

@@ -24,12 +24,21 @@
  * The ten data bits are stored XORed with the top ten MAC bits so that the
  * ISN looks uniformly random on the wire; this adds no strength.
  *
- * TSval (only when the client offered timestamps): bits 32..63 of the same
- * SipHash output, all 32 bits MAC.
+ * TSval (only when the client offered timestamps):
+ *
+ *   31                                       8 7            0
+ *  +------------------------------------------+--------------+
+ *  |        MAC (24): SipHash bits 40..63      |  time (8)    |
+ *  +------------------------------------------+--------------+
+ *
+ *  time  wall-clock milliseconds >> XSP_TS_TIME_SHIFT, mod 256, at mint: the
+ *        ACK's TSecr tells how long ago the SYN-ACK left, so the server's
+ *        first RTT sample is the path's (xsp_cookie_ts_age()).
  *
  * MAC input: saddr, daddr, sport, dport (network order, client = source),
- * client ISN and a meta word (ISN data bits, timestamps-offered flag and a
- * format version), keyed with the salt of the cookie's epoch.
+ * client ISN and a meta word (ISN data bits, timestamps-offered flag, the
+ * TSval time field and a format version), keyed with the salt of the
+ * cookie's epoch.
  */
 #ifndef _XSP_COOKIE_H
 #define _XSP_COOKIE_H
@@ -59,11 +68,15 @@
 #define XSP_ISN_MAC_SHIFT	XSP_ISN_DATA_BITS
 #define XSP_ISN_MAC_BITS	(32 - XSP_ISN_DATA_BITS)
 #define XSP_ISN_MAC_MASK	((1U << XSP_ISN_MAC_BITS) - 1)
-#define XSP_TSVAL_MAC_BITS	32
+#define XSP_TSVAL_MAC_BITS	24
+#define XSP_TS_TIME_BITS	(32 - XSP_TSVAL_MAC_BITS)
+#define XSP_TS_TIME_MASK	((1U << XSP_TS_TIME_BITS) - 1)
+#define XSP_TS_TIME_SHIFT	4	/* 16 ms units: ages up to 4.09 s */
 
-/* Meta word of the MAC input: data bits, TS flag, format version. */
+/* Meta word of the MAC input: data bits, TS flag, TS time, format version. */
 #define XSP_META_TSTAMP		BIT(10)
-#define XSP_META_VERSION	BIT(24)
+#define XSP_META_TS_TIME_SHIFT	11
+#define XSP_META_VERSION	(2U << 24)
 
 #define XSP_WSCALE_MAX		14
 #define XSP_WSCALE_NONE		15
@@ -156,9 +169,10 @@ u64 xsp_secrets_epoch(const struct xsp_secrets *s, u64 now_sec);
 
 u32 xsp_cookie_mint(const struct xsp_secrets *s, const struct xsp_tuple *t,
 		    u32 client_isn, struct xsp_opts *opts, u32 *tsval,
-		    u64 now_sec);
+		    u64 now_ms);
 int xsp_cookie_check(const struct xsp_secrets *s, const struct xsp_tuple *t,
 		     u32 client_isn, u32 cookie, bool has_ts, u32 tsecr,
-		     struct xsp_opts *out, u64 now_sec);
+		     struct xsp_opts *out, u64 *epoch, u64 now_ms);
+u32 xsp_cookie_ts_age(u32 tsval, u64 now_ms);
 
 #endif /* _XSP_COOKIE_H */

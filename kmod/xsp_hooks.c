@@ -452,9 +452,9 @@ static unsigned int xsp_handle_ack(struct xsp_net *xn, struct sk_buff *skb,
 		aopts.tstamp = false;
 	xsp_tuple4(&t, iph, th);
 	cookie = ntohl(th->ack_seq) - 1;
-	now = xsp_now();
+	now = xsp_now_ms();
 	err = xsp_cookie_check(xsp_secrets_get(xn, now), &t, ntohl(th->seq) - 1,
-			       cookie, aopts.tstamp, aopts.tsecr, &o, now);
+			       cookie, aopts.tstamp, aopts.tsecr, &o, NULL, now);
 	if (err) {
 		xsp_inc(xn, XSP_FAM_V4, err == XSP_COOKIE_STALE ?
 			XSYNPROXY_STAT_COOKIE_STALE :
@@ -557,7 +557,7 @@ static unsigned int xsp_pre_routing(void *priv, struct sk_buff *skb,
 			return NF_DROP;
 		}
 		if (xsp_send_synack(state->net, xn, skb, iph, th, &copts,
-				    xsp_now()))
+				    xsp_now_ms()))
 			xsp_inc(xn, XSP_FAM_V4, XSYNPROXY_STAT_SYN_ANSWERED);
 		else
 			xsp_inc(xn, XSP_FAM_V4, XSYNPROXY_STAT_SYN_SEND_FAILED);
@@ -640,7 +640,7 @@ static bool xsp_req_has_cookie(struct xsp_net *xn, struct request_sock *req)
 	o.sack = ireq->sack_ok;
 	o.tstamp = ireq->tstamp_ok;
 	o.ecn = ireq->ecn_ok;
-	now = xsp_now();
+	now = xsp_now_ms();
 	return xsp_cookie_mint(xsp_secrets_get(xn, now), &t,
 			       tcp_rsk(req)->rcv_isn, &o, &tsval, now) ==
 	       tcp_rsk(req)->snt_isn;

@@ -363,12 +363,12 @@ static int xsp_nl_cookie_mint(struct sk_buff *skb, struct genl_info *info)
 	msg = xsp_reply_new(info, &hdr);
 	if (!msg)
 		return -ENOMEM;
-	now = xsp_now();
+	now = xsp_now_ms();
 	rcu_read_lock();
 	s = xsp_secrets_get(xn, now);
 	cookie = xsp_cookie_mint(s, &t, nla_get_u32(a[XSYNPROXY_A_CLIENT_ISN]),
 				 &opts, &tsval, now);
-	epoch = div_u64(now, s->epoch_len);
+	epoch = xsp_secrets_epoch(s, div_u64(now, MSEC_PER_SEC));
 	rcu_read_unlock();
 	err = -EMSGSIZE;
 	if (nla_put_u32(msg, XSYNPROXY_A_COOKIE, cookie) ||

@@ -22,6 +22,16 @@ u64 xsp_now(void)
 	return ktime_get_real_seconds();
 }
 
+/*
+ * Wall-clock milliseconds for the datapath: epochs and the TSval time field.
+ * The coarse clock (a tick's resolution) is plenty for 16 ms time units and
+ * costs no clocksource read per SYN.
+ */
+u64 xsp_now_ms(void)
+{
+	return div_u64(ktime_get_coarse_real_ns(), NSEC_PER_MSEC);
+}
+
 enum xsynproxy_state xsp_state(struct xsp_net *xn)
 {
 	const struct xsp_ports *p;
@@ -198,11 +208,11 @@ int xsp_keys_replace(struct xsp_net *xn, const u8 *key, bool shared,
  * cookie code still computes the right salts (on the fly, slower), and the
  * refresh work publishes a snapshot for the new epoch.
  */
-const struct xsp_secrets *xsp_secrets_get(struct xsp_net *xn, u64 now)
+const struct xsp_secrets *xsp_secrets_get(struct xsp_net *xn, u64 now_ms)
 {
 	const struct xsp_keys *k = rcu_dereference(xn->keys);
 
-	if (unlikely(!xsp_secrets_current(&k->s, now)))
+	if (unlikely(!xsp_secrets_current(&k->s, div_u64(now_ms, MSEC_PER_SEC))))
 		schedule_work(&xn->refresh_work);
 	return &k->s;
 }
