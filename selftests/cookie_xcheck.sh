@@ -20,7 +20,7 @@ mint_check()
 
 	# shellcheck disable=SC2086
 	out=$(synctl -n "$ns" -j cookie mint "$sa" 40000 "$da" 443 $isn $opts) || return 1
-	now=$(date +%s)
+	now=$(date +%s%3N)	# cookie_tool takes milliseconds
 	cookie=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["cookie"])' <<<"$out")
 	tsval=$(python3 -c 'import json,sys; print(json.load(sys.stdin).get("tsval", ""))' <<<"$out")
 	res=$("$TOOL" check $KEY 60 "$now" "$sa" 40000 "$da" 443 $isn "$cookie" ${tsval:+tsecr $tsval})

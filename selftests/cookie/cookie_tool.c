@@ -3,12 +3,13 @@
  * cookie_tool: mint or check one cookie in userspace with the module's own
  * cookie code (kmod/xsp_cookie.c), for cross-checks against the module.
  *
- *   cookie_tool mint  KEY EPOCH_LEN NOW SADDR SPORT DADDR DPORT ISN
+ *   cookie_tool mint  KEY EPOCH_LEN NOW_MS SADDR SPORT DADDR DPORT ISN
  *                     [mss N] [wscale N] [sack] [ecn] [ts]
- *   cookie_tool check KEY EPOCH_LEN NOW SADDR SPORT DADDR DPORT ISN COOKIE
+ *   cookie_tool check KEY EPOCH_LEN NOW_MS SADDR SPORT DADDR DPORT ISN COOKIE
  *                     [tsecr N]
  *
- * KEY is 32 hex digits; NOW is wall-clock seconds. mint prints
+ * KEY is 32 hex digits; EPOCH_LEN is seconds; NOW_MS is wall-clock
+ * milliseconds (date +%s%3N), as in the datapath. mint prints
  * "cookie C [tsval T] mss M"; check prints the decoded options and exits 0,
  * or prints "invalid"/"stale" and exits 1.
  */
@@ -22,8 +23,8 @@
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: cookie_tool mint KEY EPOCH_LEN NOW SADDR SPORT DADDR DPORT ISN [mss N] [wscale N] [sack] [ecn] [ts]\n"
-		"       cookie_tool check KEY EPOCH_LEN NOW SADDR SPORT DADDR DPORT ISN COOKIE [tsecr N]\n");
+		"usage: cookie_tool mint KEY EPOCH_LEN NOW_MS SADDR SPORT DADDR DPORT ISN [mss N] [wscale N] [sack] [ecn] [ts]\n"
+		"       cookie_tool check KEY EPOCH_LEN NOW_MS SADDR SPORT DADDR DPORT ISN COOKIE [tsecr N]\n");
 	exit(2);
 }
 
@@ -81,7 +82,7 @@ int main(int argc, char **argv)
 	t.sport = htons(num(argv[6], 65535));
 	t.dport = htons(num(argv[8], 65535));
 	isn = num(argv[9], 0xffffffff);
-	xsp_secrets_init(&sec, &key, num(argv[3], 3600), now);
+	xsp_secrets_init(&sec, &key, num(argv[3], 3600), now / 1000);
 
 	if (!strcmp(argv[1], "mint")) {
 		for (i = 10; i < argc; i++) {
@@ -112,7 +113,7 @@ int main(int argc, char **argv)
 			usage();
 		err = xsp_cookie_check(&sec, &t, isn, num(argv[10], 0xffffffff),
 				       has_ts, has_ts ? num(argv[12], 0xffffffff) : 0,
-				       &o, now);
+				       &o, NULL, now);
 		if (err) {
 			printf("%s\n", err == XSP_COOKIE_STALE ? "stale" : "invalid");
 			return 1;

@@ -18,7 +18,9 @@
 
 #include "xsp_cookie.h"
 
-#define T0		1700000000ULL	/* a wall-clock time, 2023-11-14 */
+#define T0		1700000000ULL	/* a wall-clock time, 2023-11-14, seconds */
+#define MS(sec)		((u64)(sec) * 1000)	/* seconds -> mint/check time */
+#define T0_MS		(MS(T0) + 345)	/* T0 in ms, not on a 16 ms boundary */
 #define DIAG_MAX	8
 
 static const u16 msstab4[XSP_MSS_NR] = XSP_MSS_TABLE_V4;
@@ -137,7 +139,6 @@ static bool opts_eq(const struct xsp_opts *a, const struct xsp_opts *b)
 	       a->tstamp == b->tstamp;
 }
 
-/* Mint with @mint_s at @t_mint, check with @chk_s at @t_chk. */
 static bool keyset_eq(const struct xsp_keyset *a, const struct xsp_keyset *b)
 {
 	return !memcmp(&a->master, &b->master, sizeof(a->master)) &&
@@ -156,16 +157,26 @@ static bool secrets_eq(const struct xsp_secrets *a,
 				a->prev_until == b->prev_until);
 }
 
+/*
+ * Mint with @mint_s at @t_mint, check with @chk_s at @t_chk (both in
+ * milliseconds); @epoch (may be NULL) gets the check's epoch_out.
+ */
 static int mint_check(const struct xsp_secrets *mint_s, u64 t_mint,
 		      const struct xsp_secrets *chk_s, u64 t_chk,
 		      const struct xsp_tuple *t, u32 cisn, struct xsp_opts *o,
-		      struct xsp_opts *out)
+		      struct xsp_opts *out, u64 *epoch)
 {
 	u32 isn, tsval = 0;
 
 	isn = xsp_cookie_mint(mint_s, t, cisn, o, &tsval, t_mint);
 	return xsp_cookie_check(chk_s, t, cisn, isn, o->tstamp, tsval, out,
-				t_chk);
+				epoch, t_chk);
+}
+
+/* The TSval time field a cookie minted at @ms carries. */
+static u32 ts_field(u64 ms)
+{
+	return (u32)(ms >> XSP_TS_TIME_SHIFT) & XSP_TS_TIME_MASK;
 }
 
 /* ------------------------------------------------------------------ */
@@ -309,7 +320,7 @@ static int test_roundtrip(int family)
 	struct xsp_key k;
 	u32 cisn, isn, tsval;
 	int fails = 0, rc;
-	u64 now;
+	u64 now, e, t_ms, ep;
 
 	for (i = 0; i < XSP_MSS_NR; i++) {
 		mss[nm++] = tab[i];
@@ -323,6 +334,7 @@ static int test_roundtrip(int family)
 	rand_key(&k);
 	now = T0 + rnd() % 1000;
 	xsp_secrets_init(&s, &k, 60, now);
+	e = now / 60;
 	for (mi = 0; mi < nm; mi++) {
 		/* 0..15 plus out-of-range 16, 200, 255, clamped to 14 */
 		for (ws = 0; ws < 19; ws++) {
@@ -338,9 +350,15 @@ static int test_roundtrip(int family)
 				in.tstamp = (bits >> 2) & 1;
 				o = in;
 				tsval = 0;
+				/* any millisecond of the cached epoch */
+				t_ms = MS(e * 60) + rnd() % MS(60);
 				isn = xsp_cookie_mint(&s, &t, cisn, &o, &tsval,
-						      now);
+						      t_ms);
 				nr++;
+				EXPECT(!o.tstamp ||
+				       (tsval & XSP_TS_TIME_MASK) == ts_field(t_ms),
+				       "mint at %" PRIu64 " ms: TSval 0x%08x time field",
+				       t_ms, tsval);
 				EXPECT(o.mss == expect_mss(family, in.mss),
 				       "mint mss %u -> %u", in.mss, o.mss);
 				EXPECT(o.wscale == (in.wscale > 15 ? 14 :
@@ -351,20 +369,23 @@ static int test_roundtrip(int family)
 				       o.tstamp == in.tstamp,
 				       "mint changed flags");
 				memset(&out, 0xa5, sizeof(out));
+				ep = ~0ULL;
 				rc = xsp_cookie_check(&s, &t, cisn, isn,
 						      o.tstamp, tsval, &out,
-						      now);
-				EXPECT(rc == 0 && opts_eq(&o, &out),
-				       "%s mss %u ws %u bits %u: rc %d out mss %u ws %u sack %u ecn %u ts %u",
+						      &ep, t_ms);
+				EXPECT(rc == 0 && opts_eq(&o, &out) && ep == e,
+				       "%s mss %u ws %u bits %u: rc %d out mss %u ws %u sack %u ecn %u ts %u epoch %+d",
 				       tuple_str(&t), in.mss, in.wscale, bits,
 				       rc, out.mss, out.wscale, out.sack,
-				       out.ecn, out.tstamp);
+				       out.ecn, out.tstamp, (int)(ep - e));
 				/* still valid in the next epoch */
+				ep = ~0ULL;
 				rc = xsp_cookie_check(&s, &t, cisn, isn,
 						      o.tstamp, tsval, &out,
-						      now + 60);
-				EXPECT(rc == 0 && opts_eq(&o, &out),
-				       "next epoch: rc %d", rc);
+						      &ep, t_ms + MS(60));
+				EXPECT(rc == 0 && opts_eq(&o, &out) && ep == e,
+				       "next epoch: rc %d epoch %+d", rc,
+				       (int)(ep - e));
 			}
 		}
 	}
@@ -382,7 +403,10 @@ static int test_roundtrip6(void)
 	return test_roundtrip(AF_INET6);
 }
 
-/* Flips of the ISN, TSecr, client ISN and the TS option itself. */
+/*
+ * Flips of the ISN, TSecr (its 24 MAC bits and its 8 time bits), client ISN
+ * and the TS option itself.
+ */
 static int test_flip_seq(void)
 {
 	unsigned int n, b, fam, tried = 0;
@@ -404,34 +428,38 @@ static int test_flip_seq(void)
 			o.tstamp = n & 1;
 			ts = o.tstamp;
 			cisn = (u32)rnd();
-			isn = xsp_cookie_mint(&s, &t, cisn, &o, &tsval, T0);
+			isn = xsp_cookie_mint(&s, &t, cisn, &o, &tsval, T0_MS);
 			rc = xsp_cookie_check(&s, &t, cisn, isn, ts, tsval,
-					      &out, T0);
+					      &out, NULL, T0_MS);
 			EXPECT(rc == 0, "unmodified cookie rejected: %d", rc);
 			for (b = 0; b < 32; b++) {
 				rc = xsp_cookie_check(&s, &t, cisn,
 						      isn ^ (1U << b), ts,
-						      tsval, &out, T0);
+						      tsval, &out, NULL, T0_MS);
 				EXPECT(rc != 0, "%s ts %d: ISN bit %u flip accepted",
 				       tuple_str(&t), ts, b);
 				rc = xsp_cookie_check(&s, &t, cisn ^ (1U << b),
 						      isn, ts, tsval, &out,
-						      T0);
+						      NULL, T0_MS);
 				EXPECT(rc != 0, "%s ts %d: client ISN bit %u flip accepted",
 				       tuple_str(&t), ts, b);
 				tried += 2;
 				if (!ts)
 					continue;
+				/* bits 0..7 are the time field, 8..31 MAC */
 				rc = xsp_cookie_check(&s, &t, cisn, isn, ts,
 						      tsval ^ (1U << b), &out,
-						      T0);
-				EXPECT(rc != 0, "%s: TSecr bit %u flip accepted",
-				       tuple_str(&t), b);
+						      NULL, T0_MS);
+				EXPECT(rc != 0, "%s: TSecr %s bit %u flip accepted",
+				       tuple_str(&t),
+				       b < XSP_TS_TIME_BITS ? "time" : "MAC",
+				       b);
 				tried++;
 			}
 			/* TS option stripped from, or added to, the ACK */
 			rc = xsp_cookie_check(&s, &t, cisn, isn, !ts,
-					      ts ? 0 : (u32)rnd(), &out, T0);
+					      ts ? 0 : (u32)rnd(), &out, NULL,
+					      T0_MS);
 			EXPECT(rc != 0, "%s: TS option %s accepted",
 			       tuple_str(&t), ts ? "stripped" : "added");
 			tried++;
@@ -463,7 +491,7 @@ static int test_flip_tuple(void)
 			rand_opts(&o);
 			o.tstamp = n & 1;
 			cisn = (u32)rnd();
-			isn = xsp_cookie_mint(&s, &t, cisn, &o, &tsval, T0);
+			isn = xsp_cookie_mint(&s, &t, cisn, &o, &tsval, T0_MS);
 			for (byte = 0; byte < 2 * alen + 4; byte++) {
 				for (b = 0; b < 8; b++) {
 					t2 = t;
@@ -481,7 +509,8 @@ static int test_flip_tuple(void)
 					*p ^= 1U << b;
 					rc = xsp_cookie_check(&s, &t2, cisn,
 							      isn, o.tstamp,
-							      tsval, &out, T0);
+							      tsval, &out,
+							      NULL, T0_MS);
 					EXPECT(rc != 0, "%s ts %d: byte %u bit %u flip accepted",
 					       tuple_str(&t), o.tstamp, byte,
 					       b);
@@ -495,7 +524,7 @@ static int test_flip_tuple(void)
 			t2.sport = t.dport;
 			t2.dport = t.sport;
 			rc = xsp_cookie_check(&s, &t2, cisn, isn, o.tstamp,
-					      tsval, &out, T0);
+					      tsval, &out, NULL, T0_MS);
 			EXPECT(rc != 0, "%s: reversed tuple accepted",
 			       tuple_str(&t));
 			tried++;
@@ -507,9 +536,11 @@ static int test_flip_tuple(void)
 
 /*
  * Minted in epoch e: valid in e and e + 1, STALE in e + 2 and e + 3,
- * INVALID before e and from e + 4 on. Each check uses three snapshots: the
- * minting one (cached for e, derives other salts on the fly), one advanced
- * to the check time and one set up fresh at the check time.
+ * INVALID before e and from e + 4 on. Minted in the first, a middle and the
+ * last millisecond of e; checked in the first and the last millisecond of
+ * each epoch. Each check uses three snapshots: the minting one (cached for
+ * e, derives other salts on the fly), one advanced to the check time and
+ * one set up fresh at the check time (the secrets take seconds).
  */
 static int test_epoch_window(void)
 {
@@ -527,8 +558,8 @@ static int test_epoch_window(void)
 	unsigned int li, oi, wi, pi, si, nr = 0;
 	struct xsp_secrets sm, snap[3];
 	struct xsp_opts o, out;
-	u64 e, t_mint, now;
-	u32 cisn, isn, tsval = 0, len, offs[3];
+	u64 e, t_mint, now, ep, offs[3];
+	u32 cisn, isn, tsval = 0, len;
 	struct xsp_tuple t;
 	struct xsp_key k;
 	int fails = 0, rc;
@@ -536,14 +567,15 @@ static int test_epoch_window(void)
 	rng_seed(12);
 	for (li = 0; li < sizeof(lens) / sizeof(lens[0]); li++) {
 		len = lens[li];
+		/* milliseconds into the epoch */
 		offs[0] = 0;
-		offs[1] = len / 2;
-		offs[2] = len - 1;
+		offs[1] = MS(len) / 2;
+		offs[2] = MS(len) - 1;
 		for (oi = 0; oi < 3; oi++) {
 			rand_key(&k);
 			e = T0 / len + 17;
-			t_mint = e * len + offs[oi];
-			xsp_secrets_init(&sm, &k, len, t_mint);
+			t_mint = MS(e * len) + offs[oi];
+			xsp_secrets_init(&sm, &k, len, t_mint / 1000);
 			rand_tuple(&t, oi & 1 ? AF_INET6 : AF_INET);
 			rand_opts(&o);
 			o.tstamp = (li + oi) & 1;
@@ -552,24 +584,28 @@ static int test_epoch_window(void)
 					      t_mint);
 			for (wi = 0; wi < sizeof(win) / sizeof(win[0]); wi++) {
 				for (pi = 0; pi < 2; pi++) {
-					now = (e + win[wi].d) * len +
-					      (pi ? len - 1 : 0);
+					now = MS((e + win[wi].d) * len) +
+					      (pi ? MS(len) - 1 : 0);
 					snap[0] = sm;
 					snap[1] = sm;
-					xsp_secrets_advance(&snap[1], now);
+					xsp_secrets_advance(&snap[1],
+							    now / 1000);
 					xsp_secrets_init(&snap[2], &k, len,
-							 now);
+							 now / 1000);
 					for (si = 0; si < 3; si++) {
+						ep = ~0ULL;
 						rc = xsp_cookie_check(&snap[si],
 								      &t, cisn, isn,
 								      o.tstamp, tsval,
-								      &out, now);
+								      &out, &ep, now);
 						nr++;
-						EXPECT(rc == win[wi].rc,
-						       "len %u mint +%u: epoch e%+d %s, snapshot %u: rc %d want %d",
+						EXPECT(rc == win[wi].rc &&
+						       (rc || ep == e),
+						       "len %u mint +%" PRIu64 " ms: epoch e%+d %s ms, snapshot %u: rc %d want %d, epoch e%+d",
 						       len, offs[oi], win[wi].d,
 						       pi ? "last" : "first", si,
-						       rc, win[wi].rc);
+						       rc, win[wi].rc,
+						       (int)(ep - e));
 					}
 				}
 			}
@@ -583,7 +619,8 @@ static int test_epoch_window(void)
  * Rotate K1 -> K2 in epoch R. K1 cookies minted up to R stay valid through
  * R + 1 and not after; K2 cookies behave as usual; a K1 cookie minted
  * after R (by a node that did not rotate) is rejected; a second rotate
- * forgets K1.
+ * forgets K1. Valid checks report the epoch the cookie was minted in, under
+ * either key. Secrets take seconds, mint and check milliseconds.
  */
 static int test_rotate(void)
 {
@@ -594,7 +631,7 @@ static int test_rotate(void)
 	u32 cisn, tsval, c_a, c_b, c_c, c_d, ts_a, ts_b, ts_c, ts_d;
 	const u32 len = 60;
 	int fails = 0, rc, rep;
-	u64 R;
+	u64 R, ep;
 
 	rng_seed(13);
 	for (rep = 0; rep < 8; rep++) {
@@ -609,11 +646,12 @@ static int test_rotate(void)
 
 		xsp_secrets_init(&s1, &k1, len, (R - 1) * len + 5);
 		c_a = xsp_cookie_mint(&s1, &t, cisn, &o, &ts_a,
-				      (R - 1) * len + 10);
-		c_b = xsp_cookie_mint(&s1, &t, cisn, &o, &ts_b, R * len + 3);
+				      MS((R - 1) * len + 10));
+		c_b = xsp_cookie_mint(&s1, &t, cisn, &o, &ts_b,
+				      MS(R * len + 3));
 		/* a node still on K1 minting after the rotate epoch */
 		c_d = xsp_cookie_mint(&s1, &t, cisn, &o, &ts_d,
-				      (R + 1) * len + 1);
+				      MS((R + 1) * len + 1));
 
 		r = s1;
 		xsp_secrets_rotate(&r, &k2, R * len + 20);
@@ -623,35 +661,43 @@ static int test_rotate(void)
 		       (int)(r.prev_until - R));
 		EXPECT(r.cur.id == xsp_key_id(&k2) &&
 		       r.prev.id == xsp_key_id(&k1), "key ids after rotate");
-		c_c = xsp_cookie_mint(&r, &t, cisn, &o, &ts_c, R * len + 30);
+		c_c = xsp_cookie_mint(&r, &t, cisn, &o, &ts_c,
+				      MS(R * len + 30));
 
-#define CHK(c, ts, now, want, what)					\
+/* Check at @now ms on r and on r advanced to it; a valid one from @epoch. */
+#define CHK(c, ts, now, want, epoch, what)				\
 	do {								\
 		a = r;							\
-		xsp_secrets_advance(&a, now);				\
+		xsp_secrets_advance(&a, (now) / 1000);			\
+		ep = ~0ULL;						\
 		rc = xsp_cookie_check(&r, &t, cisn, c, o.tstamp, ts,	\
-				      &out, now);			\
-		EXPECT(rc == (want), "rep %d: %s: rc %d want %d", rep,	\
-		       what, rc, want);					\
+				      &out, &ep, now);			\
+		EXPECT(rc == (want) && (rc || ep == (epoch)),		\
+		       "rep %d: %s: rc %d want %d, epoch R%+d", rep,	\
+		       what, rc, want, (int)(ep - R));			\
+		ep = ~0ULL;						\
 		rc = xsp_cookie_check(&a, &t, cisn, c, o.tstamp, ts,	\
-				      &out, now);			\
-		EXPECT(rc == (want), "rep %d: %s (advanced): rc %d",	\
-		       rep, what, rc);					\
+				      &out, &ep, now);			\
+		EXPECT(rc == (want) && (rc || ep == (epoch)),		\
+		       "rep %d: %s (advanced): rc %d, epoch R%+d",	\
+		       rep, what, rc, (int)(ep - R));			\
 	} while (0)
 
-		CHK(c_a, ts_a, R * len + 40, 0, "K1@R-1 checked in R");
-		CHK(c_a, ts_a, (R + 1) * len, XSP_COOKIE_INVALID,
+		CHK(c_a, ts_a, MS(R * len + 40), 0, R - 1,
+		    "K1@R-1 checked in R");
+		CHK(c_a, ts_a, MS((R + 1) * len), XSP_COOKIE_INVALID, 0,
 		    "K1@R-1 checked in R+1");
-		CHK(c_b, ts_b, R * len + 40, 0, "K1@R checked in R");
-		CHK(c_b, ts_b, (R + 1) * len + len - 1, 0,
-		    "K1@R checked at end of R+1");
-		CHK(c_b, ts_b, (R + 2) * len, XSP_COOKIE_INVALID,
+		CHK(c_b, ts_b, MS(R * len + 40), 0, R, "K1@R checked in R");
+		CHK(c_b, ts_b, MS((R + 2) * len) - 1, 0, R,
+		    "K1@R checked in the last ms of R+1");
+		CHK(c_b, ts_b, MS((R + 2) * len), XSP_COOKIE_INVALID, 0,
 		    "K1@R checked in R+2");
-		CHK(c_c, ts_c, R * len + 31, 0, "K2@R checked in R");
-		CHK(c_c, ts_c, (R + 1) * len + 7, 0, "K2@R checked in R+1");
-		CHK(c_c, ts_c, (R + 2) * len, XSP_COOKIE_STALE,
+		CHK(c_c, ts_c, MS(R * len + 31), 0, R, "K2@R checked in R");
+		CHK(c_c, ts_c, MS((R + 1) * len + 7), 0, R,
+		    "K2@R checked in R+1");
+		CHK(c_c, ts_c, MS((R + 2) * len), XSP_COOKIE_STALE, 0,
 		    "K2@R checked in R+2");
-		CHK(c_d, ts_d, (R + 1) * len + 2, XSP_COOKIE_INVALID,
+		CHK(c_d, ts_d, MS((R + 1) * len + 2), XSP_COOKIE_INVALID, 0,
 		    "K1@R+1 (not rotated node) checked in R+1");
 #undef CHK
 
@@ -666,15 +712,20 @@ static int test_rotate(void)
 		r2 = r;
 		xsp_secrets_rotate(&r2, &k3, R * len + 50);
 		rc = xsp_cookie_check(&r2, &t, cisn, c_b, o.tstamp, ts_b, &out,
-				      R * len + 55);
+				      NULL, MS(R * len + 55));
 		EXPECT(rc == XSP_COOKIE_INVALID, "K1 after second rotate: %d",
 		       rc);
+		ep = ~0ULL;
 		rc = xsp_cookie_check(&r2, &t, cisn, c_c, o.tstamp, ts_c, &out,
-				      (R + 1) * len);
-		EXPECT(rc == 0, "K2 after second rotate: %d", rc);
-		rc = mint_check(&r2, R * len + 56, &r2, (R + 1) * len + 3, &t,
-				cisn, &o, &out);
-		EXPECT(rc == 0, "K3 cookie: %d", rc);
+				      &ep, MS((R + 1) * len));
+		EXPECT(rc == 0 && ep == R,
+		       "K2 after second rotate: %d, epoch R%+d", rc,
+		       (int)(ep - R));
+		ep = ~0ULL;
+		rc = mint_check(&r2, MS(R * len + 56), &r2,
+				MS((R + 1) * len + 3), &t, cisn, &o, &out, &ep);
+		EXPECT(rc == 0 && ep == R, "K3 cookie: %d, epoch R%+d", rc,
+		       (int)(ep - R));
 		EXPECT(r2.prev.id == xsp_key_id(&k2), "prev id after rotate 2");
 	}
 	(void)tsval;
@@ -694,7 +745,7 @@ static int test_advance(void)
 	struct xsp_tuple t;
 	struct xsp_key k;
 	int fails = 0, rc;
-	u64 now, e;
+	u64 now, now_ms, e, ep;
 	u32 cisn, len;
 
 	rng_seed(14);
@@ -718,17 +769,20 @@ static int test_advance(void)
 			o2 = o1;
 			o3 = o1;
 			cisn = (u32)rnd();
-			i1 = xsp_cookie_mint(&s, &t, cisn, &o1, &tv1, now);
-			i2 = xsp_cookie_mint(&a, &t, cisn, &o2, &tv2, now);
-			i3 = xsp_cookie_mint(&f, &t, cisn, &o3, &tv3, now);
+			now_ms = MS(now) + rnd() % 1000;
+			i1 = xsp_cookie_mint(&s, &t, cisn, &o1, &tv1, now_ms);
+			i2 = xsp_cookie_mint(&a, &t, cisn, &o2, &tv2, now_ms);
+			i3 = xsp_cookie_mint(&f, &t, cisn, &o3, &tv3, now_ms);
 			EXPECT(i1 == i2 && i2 == i3 &&
 			       (!o1.tstamp || (tv1 == tv2 && tv2 == tv3)),
 			       "step %d: cached/uncached mint differ",
 			       steps[i]);
+			ep = ~0ULL;
 			rc = xsp_cookie_check(&s, &t, cisn, i3, o3.tstamp, tv3,
-					      &out, now);
-			EXPECT(rc == 0, "step %d: stale snapshot rejects: %d",
-			       steps[i], rc);
+					      &out, &ep, now_ms);
+			EXPECT(rc == 0 && ep == now / 60,
+			       "step %d: stale snapshot rejects: %d", steps[i],
+			       rc);
 		}
 	}
 
@@ -752,10 +806,18 @@ static int test_advance(void)
 		xsp_secrets_init(&z, &k, 1, now);
 		rand_tuple(&t, AF_INET);
 		rand_opts(&o1);
-		rc = mint_check(&z, now, &z, now, &t, 1, &o1, &out);
-		EXPECT(rc == 0, "now %" PRIu64 ": rc %d", now, rc);
-		rc = mint_check(&z, now, &z, now + 1, &t, 1, &o1, &out);
-		EXPECT(rc == 0, "now %" PRIu64 " + 1: rc %d", now, rc);
+		rc = mint_check(&z, MS(now), &z, MS(now), &t, 1, &o1, &out,
+				&ep);
+		EXPECT(rc == 0 && ep == now, "now %" PRIu64 ": rc %d", now,
+		       rc);
+		rc = mint_check(&z, MS(now), &z, MS(now + 1), &t, 1, &o1,
+				&out, &ep);
+		EXPECT(rc == 0 && ep == now, "now %" PRIu64 " + 1: rc %d", now,
+		       rc);
+		rc = mint_check(&z, MS(now + 1) - 1, &z, MS(now + 2) - 1, &t,
+				1, &o1, &out, &ep);
+		EXPECT(rc == 0 && ep == now,
+		       "last ms of %" PRIu64 " + 1: rc %d", now, rc);
 	}
 
 	/* the cache depends only on (key, epoch), not on history */
@@ -769,7 +831,8 @@ static int test_advance(void)
 }
 
 /* Two nodes with the same key accept each other's cookies, at different
- * times within the validity window; nodes with different keys never do.
+ * times (any millisecond) within the validity window, and agree on the
+ * epoch; nodes with different keys never do.
  */
 static int test_two_nodes(void)
 {
@@ -778,7 +841,7 @@ static int test_two_nodes(void)
 	struct xsp_opts o, in, out;
 	struct xsp_key k, k2;
 	struct xsp_tuple t;
-	u64 ta, tb, e;
+	u64 ta, tb, e, ep;
 	int fails = 0, rc;
 	u32 cisn;
 
@@ -791,12 +854,15 @@ static int test_two_nodes(void)
 		rand_tuple(&t, i & 1 ? AF_INET6 : AF_INET);
 		rand_opts(&in);
 		cisn = (u32)rnd();
-		ta = e * 60 + rnd() % 60;
-		tb = (e + (i & 2 ? 1 : 0)) * 60 + rnd() % 60;
+		ta = MS(e * 60) + rnd() % MS(60);
+		tb = MS((e + (i & 2 ? 1 : 0)) * 60) + rnd() % MS(60);
 		o = in;
-		rc = i & 4 ? mint_check(&na, ta, &nb, tb, &t, cisn, &o, &out) :
-			     mint_check(&nb, ta, &na, tb, &t, cisn, &o, &out);
-		EXPECT(rc == 0 && opts_eq(&o, &out),
+		ep = ~0ULL;
+		rc = i & 4 ? mint_check(&na, ta, &nb, tb, &t, cisn, &o, &out,
+					&ep) :
+			     mint_check(&nb, ta, &na, tb, &t, cisn, &o, &out,
+					&ep);
+		EXPECT(rc == 0 && opts_eq(&o, &out) && ep == e,
 		       "#%u %s: other node rejects: %d", i, tuple_str(&t), rc);
 	}
 
@@ -806,10 +872,12 @@ static int test_two_nodes(void)
 		rand_tuple(&t, i & 1 ? AF_INET6 : AF_INET);
 		rand_opts(&o);
 		cisn = (u32)rnd();
-		ta = e * 60 + rnd() % 60;
-		tb = ta + rnd() % 60;
-		rc = i & 2 ? mint_check(&na, ta, &nc, tb, &t, cisn, &o, &out) :
-			     mint_check(&nc, ta, &na, tb, &t, cisn, &o, &out);
+		ta = MS(e * 60) + rnd() % MS(60);
+		tb = ta + rnd() % MS(60);
+		rc = i & 2 ? mint_check(&na, ta, &nc, tb, &t, cisn, &o, &out,
+					NULL) :
+			     mint_check(&nc, ta, &na, tb, &t, cisn, &o, &out,
+					NULL);
 		if (rc == 0)
 			accepted++;
 	}
@@ -854,7 +922,10 @@ static int test_key_id(void)
 	return fails;
 }
 
-/* ISN and TSval bits look uniform: every bit set in 50% +- 3% of cookies. */
+/*
+ * ISN bits and TSval MAC bits (8..31) look uniform: every bit set in 50% +-
+ * 3% of cookies. The TSval time bits (0..7) are the mint time, not random.
+ */
 static int test_balance(void)
 {
 	unsigned int i, b, cnt_isn[32] = { 0 }, cnt_ts[32] = { 0 }, n = 20000;
@@ -864,6 +935,7 @@ static int test_balance(void)
 	struct xsp_key k;
 	u32 isn, tsval;
 	int fails = 0;
+	u64 now;
 
 	rng_seed(17);
 	rand_key(&k);
@@ -876,7 +948,11 @@ static int test_balance(void)
 		o.tstamp = 1;
 		rng_seed(1000 + i);
 		t.sport = (u16)rnd();
-		isn = xsp_cookie_mint(&s, &t, (u32)rnd(), &o, &tsval, T0);
+		now = T0_MS + i;	/* 20 s, within T0's epoch */
+		isn = xsp_cookie_mint(&s, &t, (u32)rnd(), &o, &tsval, now);
+		EXPECT((tsval & XSP_TS_TIME_MASK) == ts_field(now),
+		       "TSval 0x%08x minted at %" PRIu64 " ms: time field",
+		       tsval, now);
 		for (b = 0; b < 32; b++) {
 			cnt_isn[b] += (isn >> b) & 1;
 			cnt_ts[b] += (tsval >> b) & 1;
@@ -885,6 +961,8 @@ static int test_balance(void)
 	for (b = 0; b < 32; b++) {
 		EXPECT(cnt_isn[b] > n * 47 / 100 && cnt_isn[b] < n * 53 / 100,
 		       "ISN bit %u set in %u of %u", b, cnt_isn[b], n);
+		if (b < XSP_TS_TIME_BITS)
+			continue;
 		EXPECT(cnt_ts[b] > n * 47 / 100 && cnt_ts[b] < n * 53 / 100,
 		       "TSval bit %u set in %u of %u", b, cnt_ts[b], n);
 	}
@@ -946,14 +1024,15 @@ static void gen_vectors(void)
 	u64 now;
 
 	rng_seed(0x766563);
-	printf("# xsynproxy cookie test vectors, format 1.\n"
+	printf("# xsynproxy cookie test vectors, format 2.\n"
 	       "# Generated by ./test_cookie --gen-vectors; checked by make check.\n"
 	       "# A change here breaks interoperability with deployed nodes.\n"
 	       "#\n"
 	       "# id KEY KEY_ID\n"
 	       "# salt KEY EPOCH SALT_K0 SALT_K1\n"
-	       "# mint KEY EPOCH_LEN NOW AF SADDR DADDR SPORT DPORT CLIENT_ISN MSS WSCALE SACK ECN TS -> ISN TSVAL MSS_ENCODED\n"
-	       "# (KEY is hex bytes; TSVAL is - without timestamps)\n");
+	       "# mint KEY EPOCH_LEN NOW_MS AF SADDR DADDR SPORT DPORT CLIENT_ISN MSS WSCALE SACK ECN TS -> ISN TSVAL MSS_ENCODED\n"
+	       "# (KEY is hex bytes; EPOCH_LEN is seconds, NOW_MS wall-clock milliseconds;\n"
+	       "# TSVAL is - without timestamps, else 24 MAC bits and the 8-bit time field)\n");
 	for (i = 0; i < 4; i++) {
 		gen_key(&k, i);
 		key_hex(&k, kh);
@@ -972,14 +1051,14 @@ static void gen_vectors(void)
 		gen_key(&k, i % 5 == 4 ? 2 + i : i % 3);
 		key_hex(&k, kh);
 		len = lens[i % (sizeof(lens) / sizeof(lens[0]))];
-		now = T0 + rnd() % 1000000;
+		now = MS(T0) + rnd() % MS(1000000);
 		rand_tuple(&t, i & 1 ? AF_INET6 : AF_INET);
 		rand_opts(&o);
 		o.mss = msses[i % (sizeof(msses) / sizeof(msses[0]))];
 		if (i % 7 == 3)
 			o.wscale = XSP_WSCALE_NONE;
 		cisn = (u32)rnd();
-		xsp_secrets_init(&s, &k, len, now);
+		xsp_secrets_init(&s, &k, len, now / 1000);
 		printf("mint %s %u %" PRIu64 " %d ", kh, len, now,
 		       t.family == AF_INET6 ? 6 : 4);
 		inet_ntop(t.family, &t.saddr, a, sizeof(a));
@@ -1005,7 +1084,7 @@ static int check_mint_line(const char *line, unsigned int lineno)
 	struct xsp_tuple t;
 	struct xsp_key k;
 	int fails = 0, rc;
-	u64 now;
+	u64 now, ep = ~0ULL;
 
 	if (sscanf(line, "mint %63s %u %" SCNu64 " %u %63s %63s %u %u %x %u %u %u %u %u -> %x %15s %u",
 		   kh, &len, &now, &af, sa, da, &sport, &dport, &cisn, &mss,
@@ -1030,14 +1109,16 @@ static int check_mint_line(const char *line, unsigned int lineno)
 	o.sack = sack & 1;
 	o.ecn = ecn & 1;
 	o.tstamp = ts & 1;
-	xsp_secrets_init(&s, &k, len, now);
+	xsp_secrets_init(&s, &k, len, now / 1000);
 	got = xsp_cookie_mint(&s, &t, cisn, &o, &gts, now);
 	EXPECT(got == isn && (!ts || gts == want_ts) && o.mss == emss,
 	       "line %u: got isn 0x%08x tsval 0x%08x mss %u", lineno, got,
 	       gts, o.mss);
-	rc = xsp_cookie_check(&s, &t, cisn, isn, ts, want_ts, &out, now);
+	EXPECT(!ts || (want_ts & XSP_TS_TIME_MASK) == ts_field(now),
+	       "line %u: TSval time field is not the mint time", lineno);
+	rc = xsp_cookie_check(&s, &t, cisn, isn, ts, want_ts, &out, &ep, now);
 	EXPECT(rc == 0 && out.mss == emss && out.wscale == ws &&
-	       out.sack == sack && out.ecn == ecn,
+	       out.sack == sack && out.ecn == ecn && ep == now / 1000 / len,
 	       "line %u: vector does not check: %d", lineno, rc);
 	return fails;
 }
