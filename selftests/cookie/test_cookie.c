@@ -970,6 +970,495 @@ static int test_balance(void)
 }
 
 /* ------------------------------------------------------------------ */
+/* Format 2: the TSval time field, xsp_cookie_ts_age(), epoch_out */
+
+/*
+ * The cookie recomputed from the format as documented (xsp_cookie.h,
+ * Documentation/cookie.rst) with siphash() itself: message saddr, daddr,
+ * sport, dport, client ISN (le32), meta (le32) with meta = data bits |
+ * timestamps << 10 | time field << 11 (timestamps only) | 2 << 24, keyed
+ * with salt(K, e) = { SipHash_K("xspsalt0" || e), SipHash_K("xspsalt1" ||
+ * e) }, e = ms / 1000 / epoch_len; ISN = MAC bits 0..21 << 10 | data ^ MAC
+ * bits 12..21; TSval = SipHash bits 40..63 << 8 | (ms >> 4) & 0xff.
+ */
+static int test_format(void)
+{
+	struct xsp_secrets s;
+	struct xsp_tuple t;
+	struct xsp_opts o, in;
+	struct xsp_key k;
+	unsigned int i, off, alen;
+	u32 cisn, isn, tsval, data, meta, mac, want_isn, want_ts, time;
+	siphash_key_t master, salt;
+	u8 msg[44];
+	int fails = 0;
+	u64 now = 0, e, h;
+
+	rng_seed(20);
+	for (i = 0; i < 4000; i++) {
+		if (i % 100 == 0) {
+			rand_key(&k);
+			master.key[0] = master.key[1] = 0;
+			for (off = 0; off < 8; off++) {
+				master.key[0] |= (u64)k.bytes[off] << (8 * off);
+				master.key[1] |= (u64)k.bytes[8 + off] << (8 * off);
+			}
+			now = MS(T0) + rnd() % MS(1000000);
+			xsp_secrets_init(&s, &k, i % 200 ? 60 : 1 + rnd() % 3600,
+					 now / 1000);
+		}
+		now += rnd() % 50;	/* salts cached or not */
+		e = now / 1000 / s.epoch_len;
+		salt.key[0] = siphash_2u64(0x30746c6173707378ULL, e, &master);
+		salt.key[1] = siphash_2u64(0x31746c6173707378ULL, e, &master);
+		rand_tuple(&t, i & 1 ? AF_INET6 : AF_INET);
+		rand_opts(&in);
+		o = in;
+		cisn = (u32)rnd();
+		tsval = 0;
+		isn = xsp_cookie_mint(&s, &t, cisn, &o, &tsval, now);
+
+		time = (u32)(now >> 4) & 0xff;
+		data = (u32)o.sack | (u32)o.ecn << 1 | (u32)o.wscale << 2 |
+		       xsp_mss_index(t.family, in.mss) << 6 |
+		       (u32)(e & 1) << 9;
+		meta = data | 2U << 24;
+		if (o.tstamp)
+			meta |= 1U << 10 | time << 11;
+		alen = t.family == AF_INET6 ? 16 : 4;
+		off = 0;
+		memcpy(msg + off, &t.saddr, alen);
+		off += alen;
+		memcpy(msg + off, &t.daddr, alen);
+		off += alen;
+		memcpy(msg + off, &t.sport, 2);
+		memcpy(msg + off + 2, &t.dport, 2);
+		off += 4;
+		msg[off++] = (u8)cisn;
+		msg[off++] = (u8)(cisn >> 8);
+		msg[off++] = (u8)(cisn >> 16);
+		msg[off++] = (u8)(cisn >> 24);
+		msg[off++] = (u8)meta;
+		msg[off++] = (u8)(meta >> 8);
+		msg[off++] = (u8)(meta >> 16);
+		msg[off++] = (u8)(meta >> 24);
+		h = siphash(msg, off, &salt);
+		mac = (u32)h & 0x3fffff;
+		want_isn = mac << 10 | (data ^ (mac >> 12));
+		want_ts = (u32)(h >> 40) << 8 | time;
+		EXPECT(isn == want_isn && (!o.tstamp || tsval == want_ts),
+		       "#%u %s ts %u: isn 0x%08x tsval 0x%08x, documented 0x%08x 0x%08x",
+		       i, tuple_str(&t), o.tstamp, isn, tsval, want_isn,
+		       want_ts);
+	}
+	return fails;
+}
+
+/*
+ * The TSval's time field is (mint ms >> 4) & 0xff, at every millisecond
+ * over more than one wrap of the field, near zero and at large times. It
+ * is in the MAC input only with timestamps: without them the ISN is the
+ * same at every millisecond of an epoch; with them, ISN and TSval MAC are
+ * the same within a 16 ms unit and differ between units.
+ */
+static int test_ts_time_field(void)
+{
+	static const u64 bases[] = { 0, 4096 * 1000, T0_MS - 2000,
+				     (1ULL << 42) + 7, (1ULL << 52) - 3000 };
+	struct xsp_opts o, o_ts, out;
+	u32 cisn, isn, tsval, isn0 = 0, tsval0 = 0, isn_nts0 = 0;
+	unsigned int bi, changes;
+	struct xsp_secrets s;
+	struct xsp_tuple t;
+	struct xsp_key k;
+	int fails = 0, rc;
+	u64 now, base, ep, prev_unit;
+
+	rng_seed(21);
+	for (bi = 0; bi < sizeof(bases) / sizeof(bases[0]); bi++) {
+		rand_key(&k);
+		rand_tuple(&t, bi & 1 ? AF_INET6 : AF_INET);
+		rand_opts(&o);
+		cisn = (u32)rnd();
+		base = bases[bi];
+		/* 4200 ms from base: keep them in one 3600 s epoch */
+		xsp_secrets_init(&s, &k, 3600, base / 1000);
+		if (base / 1000 / 3600 != (base + 4200) / 1000 / 3600) {
+			base -= 5000;
+			xsp_secrets_init(&s, &k, 3600, base / 1000);
+		}
+		changes = 0;
+		prev_unit = base >> 4;
+		for (now = base; now < base + 4200; now++) {
+			o_ts = o;
+			o_ts.tstamp = 1;
+			isn = xsp_cookie_mint(&s, &t, cisn, &o_ts, &tsval, now);
+			EXPECT((tsval & 0xff) == ((now >> 4) & 0xff) &&
+			       (tsval & XSP_TS_TIME_MASK) == ts_field(now),
+			       "mint at %" PRIu64 " ms: TSval 0x%08x", now,
+			       tsval);
+			if (now == base || now >> 4 != prev_unit) {
+				if (now != base &&
+				    (isn != isn0 || (tsval >> 8) != (tsval0 >> 8)))
+					changes++;
+				prev_unit = now >> 4;
+				isn0 = isn;
+				tsval0 = tsval;
+			} else {
+				EXPECT(isn == isn0 && tsval == tsval0,
+				       "%" PRIu64 " ms: cookie changed within a 16 ms unit",
+				       now);
+			}
+			ep = ~0ULL;
+			rc = xsp_cookie_check(&s, &t, cisn, isn, true, tsval,
+					      &out, &ep, now);
+			EXPECT(rc == 0 && ep == now / 1000 / 3600,
+			       "%" PRIu64 " ms: rc %d", now, rc);
+
+			o_ts = o;
+			o_ts.tstamp = 0;
+			isn = xsp_cookie_mint(&s, &t, cisn, &o_ts, &tsval, now);
+			if (now == base)
+				isn_nts0 = isn;
+			EXPECT(isn == isn_nts0,
+			       "%" PRIu64 " ms: ISN without timestamps depends on the time",
+			       now);
+		}
+		/* 4200 ms span 263 or 264 units: one change per new unit */
+		EXPECT(changes == ((base + 4199) >> 4) - (base >> 4),
+		       "base %" PRIu64 ": cookie changed at %u of %" PRIu64 " unit boundaries",
+		       base, changes, ((base + 4199) >> 4) - (base >> 4));
+	}
+	return fails;
+}
+
+/*
+ * A TSecr with only its time field altered fails the MAC: INVALID with
+ * every other time value, in the mint epoch, the next one and the stale
+ * window (where the genuine one is STALE). An ISN and a TSval minted for
+ * the same SYN in different 16 ms units do not mix.
+ */
+static int test_ts_time_mac(void)
+{
+	unsigned int n, v, tried = 0;
+	struct xsp_opts o, o2, out;
+	struct xsp_secrets s;
+	struct xsp_tuple t;
+	struct xsp_key k;
+	u32 cisn, isn, isn2, tsval, tsval2, alt;
+	int fails = 0, rc, rc2;
+	u64 now, when[3];
+	unsigned int wi;
+	static const int want[3] = { 0, 0, XSP_COOKIE_STALE };
+
+	rng_seed(22);
+	rand_key(&k);
+	xsp_secrets_init(&s, &k, 60, T0);
+	for (n = 0; n < 48; n++) {
+		rand_tuple(&t, n & 1 ? AF_INET6 : AF_INET);
+		rand_opts(&o);
+		o.tstamp = 1;
+		cisn = (u32)rnd();
+		now = MS(T0 - T0 % 60) + rnd() % MS(60);
+		isn = xsp_cookie_mint(&s, &t, cisn, &o, &tsval, now);
+		when[0] = now;
+		when[1] = now + MS(60);
+		when[2] = now + MS(120);
+		for (wi = 0; wi < 3; wi++) {
+			rc = xsp_cookie_check(&s, &t, cisn, isn, true, tsval,
+					      &out, NULL, when[wi]);
+			EXPECT(rc == want[wi], "#%u e+%u: genuine rc %d", n, wi,
+			       rc);
+			for (v = 0; v <= XSP_TS_TIME_MASK; v++) {
+				if (v == (tsval & XSP_TS_TIME_MASK))
+					continue;
+				alt = (tsval & ~XSP_TS_TIME_MASK) | v;
+				rc = xsp_cookie_check(&s, &t, cisn, isn, true,
+						      alt, &out, NULL,
+						      when[wi]);
+				EXPECT(rc == XSP_COOKIE_INVALID,
+				       "#%u %s e+%u: TSecr time 0x%02x -> 0x%02x: rc %d",
+				       n, tuple_str(&t), wi,
+				       tsval & XSP_TS_TIME_MASK, v, rc);
+				tried++;
+			}
+		}
+		/* the same SYN answered again one unit later */
+		o2 = o;
+		isn2 = xsp_cookie_mint(&s, &t, cisn, &o2, &tsval2, now + 16);
+		EXPECT(isn2 != isn && tsval2 != tsval,
+		       "#%u: same cookie one unit later", n);
+		rc = xsp_cookie_check(&s, &t, cisn, isn, true, tsval2, &out,
+				      NULL, now + 16);
+		rc2 = xsp_cookie_check(&s, &t, cisn, isn2, true, tsval, &out,
+				       NULL, now + 16);
+		EXPECT(rc == XSP_COOKIE_INVALID && rc2 == XSP_COOKIE_INVALID,
+		       "#%u: ISN and TSval of different units mix: %d %d", n,
+		       rc, rc2);
+		tried += 2;
+	}
+	printf("#   %u altered TSecr rejected\n", tried - fails);
+	return fails;
+}
+
+/*
+ * epoch_out: the epoch the cookie was minted in, checked in that epoch or
+ * the next, under the current or the previous key; NULL is allowed; left
+ * alone when the check fails.
+ */
+static int test_epoch_out(void)
+{
+	static const u32 lens[] = { 1, 60, 3600 };
+	struct xsp_secrets s, r, r2;
+	struct xsp_key k1, k2, k3;
+	struct xsp_opts o, out;
+	struct xsp_tuple t;
+	u32 cisn, isn, tsval, c1, t1, c2, t2, len;
+	unsigned int li, n;
+	int fails = 0, rc, rc2;
+	u64 e, ep, R, now;
+
+	rng_seed(23);
+	for (li = 0; li < sizeof(lens) / sizeof(lens[0]); li++) {
+		len = lens[li];
+		for (n = 0; n < 64; n++) {
+			rand_key(&k1);
+			rand_tuple(&t, n & 1 ? AF_INET6 : AF_INET);
+			rand_opts(&o);
+			cisn = (u32)rnd();
+			/* both parities; n == 0: epoch 0 */
+			e = n ? T0 / len + n : 0;
+			now = MS(e * len) + rnd() % MS(len);
+			xsp_secrets_init(&s, &k1, len, now / 1000);
+			isn = xsp_cookie_mint(&s, &t, cisn, &o, &tsval, now);
+
+			/* current epoch: at mint and in its last ms */
+			ep = ~0ULL;
+			rc = xsp_cookie_check(&s, &t, cisn, isn, o.tstamp,
+					      tsval, &out, &ep, now);
+			EXPECT(rc == 0 && ep == e,
+			       "len %u e %" PRIu64 ": current: rc %d epoch %+d",
+			       len, e, rc, (int)(ep - e));
+			ep = ~0ULL;
+			rc = xsp_cookie_check(&s, &t, cisn, isn, o.tstamp,
+					      tsval, &out, &ep,
+					      MS((e + 1) * len) - 1);
+			EXPECT(rc == 0 && ep == e,
+			       "len %u: last ms of the epoch: rc %d epoch %+d",
+			       len, rc, (int)(ep - e));
+			/* previous epoch, i.e. checked in the next one */
+			ep = ~0ULL;
+			rc = xsp_cookie_check(&s, &t, cisn, isn, o.tstamp,
+					      tsval, &out, &ep,
+					      MS((e + 1) * len));
+			EXPECT(rc == 0 && ep == e,
+			       "len %u: previous epoch: rc %d epoch %+d", len,
+			       rc, (int)(ep - e));
+			/* NULL: same result */
+			rc2 = xsp_cookie_check(&s, &t, cisn, isn, o.tstamp,
+					       tsval, &out, NULL,
+					       MS((e + 1) * len));
+			EXPECT(rc2 == rc, "epoch_out NULL: rc %d", rc2);
+			/* failures leave it alone */
+			ep = 12345;
+			rc = xsp_cookie_check(&s, &t, cisn, isn, o.tstamp,
+					      tsval, &out, &ep,
+					      MS((e + 2) * len));
+			EXPECT(rc == XSP_COOKIE_STALE && ep == 12345,
+			       "stale: rc %d, epoch_out written", rc);
+			rc = xsp_cookie_check(&s, &t, cisn, isn ^ 1, o.tstamp,
+					      tsval, &out, &ep, now);
+			EXPECT(rc == XSP_COOKIE_INVALID && ep == 12345,
+			       "invalid: rc %d, epoch_out written", rc);
+		}
+	}
+
+	/* after a rotate in R: old-key and new-key cookies */
+	for (n = 0; n < 16; n++) {
+		len = 60;
+		rand_key(&k1);
+		rand_key(&k2);
+		rand_key(&k3);
+		rand_tuple(&t, n & 1 ? AF_INET6 : AF_INET);
+		rand_opts(&o);
+		cisn = (u32)rnd();
+		R = T0 / len + n;
+		xsp_secrets_init(&s, &k1, len, (R - 1) * len);
+		c1 = xsp_cookie_mint(&s, &t, cisn, &o, &t1,
+				     MS((R - 1) * len) + rnd() % MS(len));
+		isn = xsp_cookie_mint(&s, &t, cisn, &o, &tsval,
+				      MS(R * len) + rnd() % MS(len / 2));
+		r = s;
+		xsp_secrets_rotate(&r, &k2, R * len + len / 2);
+		c2 = xsp_cookie_mint(&r, &t, cisn, &o, &t2,
+				     MS(R * len + len / 2) + rnd() % MS(len / 2));
+
+		ep = ~0ULL;
+		rc = xsp_cookie_check(&r, &t, cisn, c1, o.tstamp, t1, &out,
+				      &ep, MS(R * len + len - 1));
+		EXPECT(rc == 0 && ep == R - 1,
+		       "old key, minted R-1, checked R: rc %d epoch R%+d", rc,
+		       (int)(ep - R));
+		ep = ~0ULL;
+		rc = xsp_cookie_check(&r, &t, cisn, isn, o.tstamp, tsval,
+				      &out, &ep, MS((R + 1) * len) + 500);
+		EXPECT(rc == 0 && ep == R,
+		       "old key, minted R, checked R+1: rc %d epoch R%+d", rc,
+		       (int)(ep - R));
+		ep = ~0ULL;
+		rc = xsp_cookie_check(&r, &t, cisn, c2, o.tstamp, t2, &out,
+				      &ep, MS((R + 1) * len) + 500);
+		EXPECT(rc == 0 && ep == R,
+		       "new key, minted R, checked R+1: rc %d epoch R%+d", rc,
+		       (int)(ep - R));
+		/* a second rotate: K2 is now the previous key */
+		r2 = r;
+		xsp_secrets_rotate(&r2, &k3, (R + 1) * len);
+		ep = ~0ULL;
+		rc = xsp_cookie_check(&r2, &t, cisn, c2, o.tstamp, t2, &out,
+				      &ep, MS((R + 1) * len) + 500);
+		EXPECT(rc == 0 && ep == R,
+		       "K2 as previous key after a second rotate: rc %d epoch R%+d",
+		       rc, (int)(ep - R));
+		ep = 12345;
+		rc = xsp_cookie_check(&r2, &t, cisn, isn, o.tstamp, tsval,
+				      &out, &ep, MS((R + 1) * len) + 500);
+		EXPECT(rc == XSP_COOKIE_INVALID && ep == 12345,
+		       "K1 after a second rotate: rc %d", rc);
+	}
+	return fails;
+}
+
+/* The true age in ms of a TSval minted at @mint, read at @now, as expected. */
+static u32 want_age(u64 mint, u64 now)
+{
+	return (u32)(((now >> 4) - (mint >> 4)) * 16 + 15);
+}
+
+/*
+ * xsp_cookie_ts_age(): exact at and around 16 ms unit boundaries (and the
+ * wrap of the 8-bit field), independent of the TSval's MAC bits; for every
+ * age 0..4000 ms at many mint times it is never below the true age, at
+ * most 31 ms above, the end of a 16 ms unit, and grows with the age. It is
+ * periodic in 4096 ms: older TSvals wrap around (documented, not wanted).
+ */
+static int test_ts_age(void)
+{
+	static const struct {
+		u64 mint, now;
+		u32 age;
+	} exact[] = {
+		{ 0, 0, 15 },		/* age 0: end of the current unit */
+		{ 0, 15, 15 },
+		{ 0, 16, 31 },
+		{ 15, 15, 15 },
+		{ 15, 16, 31 },		/* age 1 across a boundary: 31 */
+		{ 15, 31, 31 },
+		{ 15, 32, 47 },
+		{ 16, 31, 15 },
+		{ 16, 32, 31 },
+		{ 100, 117, 31 },	/* 100 = 6 * 16 + 4 */
+		{ 100, 140, 47 },
+		{ 0, 1000, 1007 },	/* 1000 = 62 * 16 + 8 */
+		{ 999, 1000, 15 },	/* same unit */
+		{ 0, 4080, 4095 },	/* unit 255: the largest age */
+		{ 0, 4095, 4095 },
+		{ 4095, 4096, 31 },	/* field 255 -> 0 */
+		{ 4088, 4100, 31 },
+		{ 4080, 4096 + 4079, 4095 },
+		{ T0_MS, T0_MS + 37, 47 },	/* T0_MS = 16 * k + 9 */
+		{ T0_MS, T0_MS + 6, 15 },
+		{ T0_MS, T0_MS + 7, 31 },
+		{ (1ULL << 40) - 1, 1ULL << 40, 31 },
+		{ ~0ULL - 20, ~0ULL, 31 },
+	};
+	static const u64 bases[] = { 0, 4096 - 300, T0_MS, MS(T0) + 4000,
+				     (1ULL << 44) - 2000 };
+	struct xsp_secrets s;
+	struct xsp_tuple t;
+	struct xsp_opts o;
+	struct xsp_key k;
+	unsigned int i, bi, off, age, tried = 0, lo = ~0U, hi = 0;
+	u32 tsval, got, prev, over;
+	u64 mint;
+	int fails = 0;
+
+	for (i = 0; i < sizeof(exact) / sizeof(exact[0]); i++) {
+		tsval = (u32)(exact[i].mint >> 4) & 0xff;
+		got = xsp_cookie_ts_age(tsval, exact[i].now);
+		EXPECT(got == exact[i].age &&
+		       got == want_age(exact[i].mint, exact[i].now),
+		       "mint %" PRIu64 " now %" PRIu64 ": age %u want %u",
+		       exact[i].mint, exact[i].now, got, exact[i].age);
+		/* the MAC bits do not matter */
+		got = xsp_cookie_ts_age(tsval | 0xffffff00U, exact[i].now);
+		EXPECT(got == exact[i].age, "MAC bits set: age %u", got);
+		got = xsp_cookie_ts_age(tsval | 0x5a5a5a00U, exact[i].now);
+		EXPECT(got == exact[i].age, "MAC bits 0x5a5a5a: age %u", got);
+	}
+
+	/* real TSvals: every sub-unit offset at several bases, ages 0..4000 */
+	rng_seed(24);
+	rand_key(&k);
+	rand_tuple(&t, AF_INET);
+	rand_opts(&o);
+	for (bi = 0; bi < sizeof(bases) / sizeof(bases[0]) + 16; bi++) {
+		for (off = 0; off < 16; off++) {
+			mint = bi < sizeof(bases) / sizeof(bases[0]) ?
+			       bases[bi] : MS(T0) + rnd() % MS(100000);
+			mint = (mint & ~15ULL) + off;
+			xsp_secrets_init(&s, &k, 60, mint / 1000);
+			o.tstamp = 1;
+			xsp_cookie_mint(&s, &t, 1, &o, &tsval, mint);
+			prev = 0;
+			for (age = 0; age <= 4000; age++) {
+				got = xsp_cookie_ts_age(tsval, mint + age);
+				over = got - age;
+				EXPECT(got >= age && over <= 31,
+				       "mint %" PRIu64 " age %u: got %u", mint,
+				       age, got);
+				EXPECT(got % 16 == 15 && got >= prev &&
+				       got == want_age(mint, mint + age),
+				       "mint %" PRIu64 " age %u: got %u after %u",
+				       mint, age, got, prev);
+				if (got >= age) {
+					lo = over < lo ? over : lo;
+					hi = over > hi ? over : hi;
+				}
+				prev = got;
+				tried++;
+			}
+			/* up to 4080 ms whatever the offset; 4095 at 0 */
+			got = xsp_cookie_ts_age(tsval, mint + 4080);
+			EXPECT(got >= 4080, "mint %" PRIu64 ": age 4080 -> %u",
+			       mint, got);
+			got = xsp_cookie_ts_age(tsval, mint + 4095);
+			EXPECT(off ? got < 4095 : got == 4095,
+			       "mint %" PRIu64 ": age 4095 -> %u", mint, got);
+			/* wrap: ages of 4096 ms and more read 4096 ms less */
+			for (age = 4096; age < 3 * 4096; age += 7) {
+				got = xsp_cookie_ts_age(tsval, mint + age);
+				EXPECT(got < age &&
+				       got == xsp_cookie_ts_age(tsval,
+								mint + age % 4096),
+				       "mint %" PRIu64 " age %u: got %u, no wrap",
+				       mint, age, got);
+			}
+			/*
+			 * A check clock behind the mint clock (another node,
+			 * a clock step) reads as an age near 4 s.
+			 */
+			got = xsp_cookie_ts_age(tsval, mint - off - 1);
+			EXPECT(got == 4095, "mint %" PRIu64 ": 1 ms earlier -> %u",
+			       mint, got);
+		}
+	}
+	printf("#   %u ages checked, rounded up by %u..%u ms\n", tried, lo, hi);
+	EXPECT(lo == 0 && hi <= 31, "rounding %u..%u ms", lo, hi);
+	return fails;
+}
+
+/* ------------------------------------------------------------------ */
 /* Checked-in vectors */
 
 static void key_hex(const struct xsp_key *k, char *buf)
@@ -1198,7 +1687,12 @@ static const struct {
 	{ test_advance, "advance and on-the-fly salts match fresh secrets" },
 	{ test_two_nodes, "two nodes share a key, different keys never match" },
 	{ test_key_id, "key id: deterministic, sensitive to every key bit" },
-	{ test_balance, "ISN and TSval bits balanced" },
+	{ test_balance, "ISN and TSval MAC bits balanced" },
+	{ test_format, "format 2: ISN, TSval and meta word as documented" },
+	{ test_ts_time_field, "TSval time field is the mint ms >> 4, in the MAC only with timestamps" },
+	{ test_ts_time_mac, "TSecr with only the time field altered is INVALID" },
+	{ test_epoch_out, "check reports the mint epoch: current, previous, after a rotate" },
+	{ test_ts_age, "ts_age: exact at unit boundaries, never below the age, <= 31 ms above, wraps at 4096 ms" },
 	{ test_vectors, "checked-in vectors" },
 };
 
