@@ -9,6 +9,7 @@
 #include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/rcupdate.h>
+#include <linux/version.h>
 #include <linux/workqueue.h>
 #include <linux/netfilter.h>
 #include <net/net_namespace.h>
@@ -17,7 +18,7 @@
 
 #include "xsp_cookie.h"
 
-#define XSP_VERSION		"0.1.0"
+#define XSP_VERSION		"0.2.0"
 #define XSP_MAX_RANGES		1024
 #define XSP_PORTS_GEN_NONE	1	/* dump generation before any table */
 #define XSP_DEFAULT_EPOCH_LEN	60
@@ -47,6 +48,13 @@ struct xsp_ports {
  * Cookie secrets. Immutable once published, replaced copy-on-write: by a
  * rotate or set under xsp_net.lock, and by the refresh work when the epoch
  * moves on.
+ *
+ * @wscale is the receive window scale promised in the SYN-ACKs of an epoch:
+ * [0] for epochs before s.epoch, [1] for s.epoch, [2] for later ones. The
+ * cookie has no room for it, so the ACK side must find the value the SYN
+ * side used; sampling the sysctls for the epoch after next, and only in the
+ * refresh work, guarantees that both sides of a handshake read the same
+ * value even across a sysctl change (which thus applies within two epochs).
  */
 struct xsp_keys {
 	struct rcu_head		rcu;
@@ -55,12 +63,24 @@ struct xsp_keys {
 	u32			key_id;
 	u32			prev_key_id;
 	bool			shared;
+	u8			wscale[3];
 };
 
-/* One token bucket per CPU keeps the reply budget free of shared cachelines. */
+static inline u8 xsp_keys_wscale(const struct xsp_keys *k, u64 epoch)
+{
+	if (epoch < k->s.epoch)
+		return k->wscale[0];
+	return k->wscale[epoch == k->s.epoch ? 1 : 2];
+}
+
+/*
+ * One token bucket per CPU keeps the reply budget free of shared cachelines.
+ * @credit counts in units of 1 / (HZ * nr_cpus) SYN-ACKs, so that each CPU
+ * refills at budget / nr_cpus per second exactly, even below one per second.
+ */
 struct xsp_bucket {
-	u64	stamp;		/* jiffies of the last refill */
-	u32	tokens;
+	unsigned long	stamp;		/* jiffies of the last refill */
+	u64		credit;
 };
 
 /* Counters are kept per address family; netlink reports them summed or apart. */
@@ -136,7 +156,13 @@ int xsp_ports_change(struct xsp_net *xn, int cmd, u16 lo, u16 hi, bool enabled,
 int xsp_keys_replace(struct xsp_net *xn, const u8 *key, bool shared,
 		     u32 epoch_len);
 enum xsynproxy_state xsp_state(struct xsp_net *xn);
-const struct xsp_secrets *xsp_secrets_get(struct xsp_net *xn, u64 now_ms);
+const struct xsp_keys *xsp_keys_get(struct xsp_net *xn, u64 now_ms);
+
+static inline const struct xsp_secrets *xsp_secrets_get(struct xsp_net *xn,
+							 u64 now_ms)
+{
+	return &xsp_keys_get(xn, now_ms)->s;
+}
 
 /* xsp_netlink.c */
 int xsp_genl_register(void);

@@ -422,15 +422,21 @@ valid:
  * @tsval: the TSval, as echoed in a valid ACK's TSecr
  * @now_ms: wall-clock milliseconds
  *
- * The time field counts 2^XSP_TS_TIME_SHIFT ms units modulo 256, so ages
- * are known up to about four seconds; older ones wrap around.
+ * The time field counts 2^XSP_TS_TIME_SHIFT ms units modulo 256. The first
+ * XSP_TS_AGE_TICKS units after the mint time read as ages (up to 3 s); the
+ * last units before it are a checking clock that runs behind the minting
+ * node's (NTP skew between nodes sharing a key, a clock step), and read as
+ * the smallest age rather than as nearly four seconds. Older TSvals wrap.
  *
- * Return: the age in milliseconds, rounded up: never less than the true
- * age, at most 2^(XSP_TS_TIME_SHIFT + 1) - 1 ms more.
+ * Return: the age in milliseconds, rounded up to the end of its unit: for
+ * ages below 3 s never less than the true age, at most
+ * 2^(XSP_TS_TIME_SHIFT + 1) - 2 ms more.
  */
 u32 xsp_cookie_ts_age(u32 tsval, u64 now_ms)
 {
 	u32 ticks = (xsp_ts_time(now_ms) - tsval) & XSP_TS_TIME_MASK;
 
+	if (ticks >= XSP_TS_AGE_TICKS)
+		ticks = 0;
 	return ((ticks + 1) << XSP_TS_TIME_SHIFT) - 1;
 }

@@ -71,7 +71,9 @@
 #define XSP_TSVAL_MAC_BITS	24
 #define XSP_TS_TIME_BITS	(32 - XSP_TSVAL_MAC_BITS)
 #define XSP_TS_TIME_MASK	((1U << XSP_TS_TIME_BITS) - 1)
-#define XSP_TS_TIME_SHIFT	4	/* 16 ms units: ages up to 4.09 s */
+#define XSP_TS_TIME_SHIFT	4	/* 16 ms units */
+/* Time units read as an age (3 s); the rest as a clock behind the minter's. */
+#define XSP_TS_AGE_TICKS	192
 
 /* Meta word of the MAC input: data bits, TS flag, TS time, format version. */
 #define XSP_META_TSTAMP		BIT(10)

@@ -1,47 +1,55 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * IPv4 datapath.
+ * The packet walk, the same for both address families; the family front
+ * ends (xsp_ipv4.c, xsp_ipv6.c) parse, route, look sockets up and build
+ * network headers for it through struct xsp_af.
  *
- * PRE_ROUTING (before defrag and conntrack):
- *   SYN to a protected port  -> cookie SYN-ACK sent straight to dst_output(),
- *                               SYN consumed; no state, no conntrack entry.
- *   ACK with no socket       -> cookie checked; if valid the client's SYN is
- *                               rebuilt and pushed through PRE_ROUTING and
- *                               the stack synchronously, then the ACK itself
- *                               continues on its way.
+ * PRE_ROUTING, after conntrack and destination NAT:
+ *   SYN to a protected port of a local listener
+ *            -> cookie SYN-ACK to dst_output() (POST_ROUTING on), SYN
+ *               consumed; conntrack never confirms the SYN's entry, the
+ *               SYN-ACK is untracked.
+ *   ACK with no socket, to a local listener
+ *            -> cookie checked; if valid, the client's SYN is rebuilt from
+ *               a copy of the ACK (so it keeps the ACK's device, marks,
+ *               bridge and IPsec state) and pushed through PRE_ROUTING;
+ *               then conntrack sees the ACK again, after the SYN.
+ *   Anything else (forwarded, NATed, no listener, a source the stack
+ *   rejects...) is left alone and counted: the stack does with it exactly
+ *   what it does without this module.
+ * LOCAL_IN, last:
+ *   a rebuilt SYN about to reach TCP -> this CPU arms a rewrite for the
+ *               SYN-ACK TCP will send for it.
  * LOCAL_OUT, before conntrack:
- *   stack SYN-ACK for the replayed SYN -> the request socket takes the cookie
- *                               as snt_isn (and the window scale, ECN and
- *                               timestamp offset the client was promised);
- *                               the packet is rewritten to match, so
- *                               conntrack sees what the client saw.
+ *   that SYN-ACK -> the request socket takes the cookie as snt_isn, and
+ *               the window scale, ECN, timestamp offset and SYN-ACK time
+ *               the client was given; the packet is patched to match.
  * LOCAL_OUT, after conntrack:
- *   that SYN-ACK               -> consumed: the client already has ours.
+ *   that SYN-ACK -> consumed: the client already has ours.
  *
- * The replay runs to completion on one CPU with BHs disabled: the rebuilt
- * SYN goes through NF_HOOK(PRE_ROUTING) with the okfn of the ACK being
- * processed (ip_rcv_finish), so tcp_conn_request() and its send_synack()
- * run before NF_HOOK returns. A per-CPU replay context lets the three hook
- * invocations involved recognise their packets; nothing else can run on
- * that CPU meanwhile, and the context is empty outside the replay.
+ * Replays usually run to completion before NF_HOOK() returns, but a queue
+ * on the way (NFQUEUE, IPsec's transport-mode tasklet, RPS after a bridge)
+ * delivers the SYN later, from another context. So the rebuilt SYN carries
+ * what the rewrite needs: the cookie in its acknowledgment number (ignored
+ * on a segment without ACK, RFC 9293) and our TSval in its TSecr (ignored
+ * on a SYN, RFC 7323). The LOCAL_IN hook validates the cookie again and
+ * arms the rewrite on the CPU that runs TCP for the SYN, in the same call
+ * chain as the SYN-ACK, whenever that happens; the ACK follows the SYN
+ * through the same queue.
  */
-#include <linux/ip.h>
-#include <linux/tcp.h>
+#include <linux/jiffies.h>
 #include <linux/netfilter_ipv4.h>
-#include <linux/inetdevice.h>
-#include <net/dst.h>
-#include <net/inet_hashtables.h>
-#include <net/ip.h>
-#include <net/route.h>
-#include <net/tcp.h>
+#include <linux/netfilter_ipv6.h>
 #include <net/inet_ecn.h>
+#include <net/netfilter/nf_conntrack.h>
+#include <net/netfilter/nf_conntrack_zones.h>
+#include <net/tcp.h>
 
-#include "xsp.h"
+#include "xsp_dp.h"
 
-#define XSP_PRI_PRE	(NF_IP_PRI_CONNTRACK_DEFRAG - 10)
-#define XSP_PRI_OUT	(NF_IP_PRI_CONNTRACK_DEFRAG - 10)
-#define XSP_PRI_OUT_END	(NF_IP_PRI_CONNTRACK + 1)
 #define XSP_OPT_SPACE	20	/* MSS, SACK_PERM+TS, NOP+WS: all we send */
+#define TCPOPT_XSP_MPTCP 30	/* RFC 8684 */
+#define TCPOPT_XSP_AO	29	/* RFC 5925 */
 
 /* Options of a SYN or ACK, as far as cookies care. */
 struct xsp_tcpopts {
@@ -49,25 +57,43 @@ struct xsp_tcpopts {
 	u8	wscale;
 	bool	sack;
 	bool	tstamp;
+	bool	signed_;	/* TCP-MD5 or TCP-AO */
+	bool	mptcp;
 	u32	tsval;
 	u32	tsecr;
 };
 
-struct xsp_replay {
-	struct sk_buff		*syn;		/* the rebuilt SYN, in flight */
-	struct sk_buff		*synack;	/* stack SYN-ACK to consume */
-	__be32			caddr, saddr;	/* client, server */
-	__be16			cport, sport;
+/* What the client was told, for the request socket the replay creates. */
+struct xsp_rewrite {
+	struct xsp_tuple	t;		/* client = source */
+	u32			isn;		/* client ISN */
 	u32			cookie;
 	u32			tsval;		/* our SYN-ACK's TSval */
-	u8			rcv_wscale;	/* what we told the client */
+	u32			age_ms;		/* since our SYN-ACK left */
+	u8			rcv_wscale;
 	bool			wscale_ok;
-	bool			ecn_ok;
+	bool			ecn;
 	bool			tstamp;
-	bool			rewritten;
 };
 
-/* Scratch space for one replay per CPU; see the comment at the top. */
+struct xsp_replay {
+	struct sk_buff		*syn;		/* rebuilt SYN in flight */
+	struct sk_buff		*synack;	/* stack SYN-ACK to consume */
+	bool			delivered;	/* @syn reached LOCAL_IN */
+	bool			rewritten;	/* a request socket took @rw */
+	bool			armed;		/* @rw waits for its SYN-ACK */
+	unsigned long		armed_at;	/* jiffies */
+	struct xsp_rewrite	rw;
+};
+
+/*
+ * Per-CPU scratch space. Everything here happens with BHs disabled on one
+ * CPU: the replay from the ACK to the return of NF_HOOK(), and the way from
+ * the LOCAL_IN hook through TCP to the SYN-ACK at LOCAL_OUT. An arm only
+ * matches the SYN-ACK for its own tuple and client ISN; one that no SYN-ACK
+ * took (TCP dropped the SYN) is forgotten after a second, so that locally
+ * sent packets stop paying for the comparison.
+ */
 static DEFINE_PER_CPU(struct xsp_replay, xsp_replay_ctx);
 
 /*
@@ -78,6 +104,19 @@ static DEFINE_PER_CPU(struct xsp_replay, xsp_replay_ctx);
 static struct xsp_replay *xsp_replay_get(void)
 {
 	return in_softirq() ? this_cpu_ptr(&xsp_replay_ctx) : NULL;
+}
+
+static bool xsp_port_protected(const struct xsp_ports *p, __be16 port)
+{
+	return test_bit(ntohs(port), p->map);
+}
+
+/* The namespace's port table when something is protected, else NULL. */
+static const struct xsp_ports *xsp_ports_active(struct xsp_net *xn)
+{
+	const struct xsp_ports *ports = rcu_dereference(xn->ports);
+
+	return ports && ports->nr_enabled ? ports : NULL;
 }
 
 /*
@@ -126,6 +165,13 @@ static bool xsp_parse_opts(const u8 *p, int len, struct xsp_tcpopts *o)
 			o->tsval = get_unaligned_be32(p + i + 2);
 			o->tsecr = get_unaligned_be32(p + i + 6);
 			break;
+		case TCPOPT_MD5SIG:
+		case TCPOPT_XSP_AO:
+			o->signed_ = true;
+			break;
+		case TCPOPT_XSP_MPTCP:
+			o->mptcp = true;
+			break;
 		}
 		i += olen;
 	}
@@ -170,21 +216,9 @@ static unsigned int xsp_write_opts(u8 *p, u16 mss, const struct xsp_opts *o,
 }
 
 /*
- * The receive window scale tcp_select_initial_window() picks for a listener
- * whose buffers are not locked: both ends of the handshake compute it, so it
- * needs no bits in the cookie.
- */
-static u8 xsp_rcv_wscale(const struct net *net)
-{
-	u32 space = max_t(u32, READ_ONCE(net->ipv4.sysctl_tcp_rmem[2]),
-			  READ_ONCE(sysctl_rmem_max));
-
-	return clamp_t(int, ilog2(space) - 15, 0, TCP_MAX_WSCALE);
-}
-
-/*
  * Options this host agrees to, from what the client offered. The cookie
  * encodes the result, so the replayed SYN carries exactly what was agreed.
+ * The sysctls are per namespace and shared by both families.
  */
 static void xsp_negotiate(const struct net *net, const struct xsp_tcpopts *c,
 			  bool ecn, struct xsp_opts *o)
@@ -199,104 +233,183 @@ static void xsp_negotiate(const struct net *net, const struct xsp_tcpopts *c,
 	o->ecn = ecn && READ_ONCE(net->ipv4.sysctl_tcp_ecn);
 }
 
-static void xsp_tuple4(struct xsp_tuple *t, const struct iphdr *iph,
-		       const struct tcphdr *th)
+/* The TCP options of the segment at @thoff, whose header is linear. */
+static bool xsp_opts_of(const struct sk_buff *skb, unsigned int thoff,
+			struct xsp_tcpopts *o)
 {
-	memset(t, 0, sizeof(*t));
-	t->family = AF_INET;
-	t->saddr.v4 = iph->saddr;
-	t->daddr.v4 = iph->daddr;
-	t->sport = th->source;
-	t->dport = th->dest;
+	const struct tcphdr *th = (const void *)(skb->data + thoff);
+
+	return xsp_parse_opts((const u8 *)(th + 1),
+			      th->doff * 4 - sizeof(*th), o);
 }
 
-/* Allocate an skb holding an IPv4 + TCP header with room for our options. */
-static struct sk_buff *xsp_alloc_tcp(struct iphdr **iph, struct tcphdr **th)
+/* A connection DNATed or REDIRECTed before us: the stack's, not ours. */
+static bool xsp_nated(const struct sk_buff *skb)
 {
-	unsigned int len = sizeof(struct iphdr) + sizeof(struct tcphdr) +
-			   XSP_OPT_SPACE;
-	struct sk_buff *skb;
+#if IS_ENABLED(CONFIG_NF_CONNTRACK)
+	enum ip_conntrack_info ctinfo;
+	const struct nf_conn *ct = nf_ct_get(skb, &ctinfo);
 
-	skb = alloc_skb(LL_MAX_HEADER + len, GFP_ATOMIC);
-	if (!skb)
-		return NULL;
-	skb_reserve(skb, LL_MAX_HEADER);
-	skb_reset_network_header(skb);
-	*iph = skb_put_zero(skb, sizeof(struct iphdr));
-	skb_set_transport_header(skb, sizeof(struct iphdr));
-	*th = skb_put_zero(skb, sizeof(struct tcphdr) + XSP_OPT_SPACE);
-	(*iph)->version = 4;
-	(*iph)->ihl = sizeof(struct iphdr) / 4;
-	(*iph)->tot_len = htons(len);
-	(*iph)->protocol = IPPROTO_TCP;
-	skb->protocol = htons(ETH_P_IP);
-	return skb;
+	return ct && test_bit(IPS_DST_NAT_BIT, &ct->status);
+#else
+	return false;
+#endif
 }
 
 /*
- * Trim the option space to the @used bytes written (a multiple of 4), then
- * fill in the lengths and both checksums.
+ * Whether a socket (established, TIME_WAIT or request) holds the segment's
+ * 4-tuple. The lookup's reference is dropped at once: the answer is all we
+ * keep.
  */
-static void xsp_finish_tcp(struct sk_buff *skb, struct iphdr *iph,
-			   struct tcphdr *th, unsigned int used)
+static bool xsp_tuple_has_socket(const struct xsp_af *af, struct net *net,
+				 const struct xsp_pkt *p)
 {
-	unsigned int tcplen;
+	struct sock *sk = af->lookup_established(net, p);
 
-	skb_trim(skb, skb->len - (XSP_OPT_SPACE - used));
-	th->doff = (sizeof(struct tcphdr) + used) / 4;
-	iph->tot_len = htons(skb->len);
-	ip_send_check(iph);
-	tcplen = skb->len - sizeof(*iph);
-	th->check = 0;
-	th->check = tcp_v4_check(tcplen, iph->saddr, iph->daddr,
-				 csum_partial(th, tcplen, 0));
+	if (!sk)
+		return false;
+	sock_gen_put(sk);
+	return true;
 }
 
-/* Answer a SYN with a cookie SYN-ACK. Returns false if nothing was sent. */
-static bool xsp_send_synack(struct net *net, struct xsp_net *xn,
-			    struct sk_buff *skb, const struct iphdr *iph,
-			    const struct tcphdr *th,
-			    const struct xsp_tcpopts *copts, u64 now)
+/*
+ * The listener TCP would hand the segment to. A reuseport program (cBPF
+ * or eBPF) sees the segment as it does in tcp_v[46]_rcv(): from the TCP
+ * header, with the header length as offset. It may move the head, so
+ * callers re-read header pointers afterwards.
+ */
+static struct sock *xsp_listener(const struct xsp_af *af, struct net *net,
+				 struct sk_buff *skb, const struct xsp_pkt *p,
+				 unsigned int doff)
 {
-	struct iphdr *niph;
-	struct tcphdr *nth;
-	struct xsp_tuple t;
-	struct xsp_opts o;
-	struct flowi4 fl4;
+	struct sock *sk;
+
+	__skb_pull(skb, p->thoff);
+	sk = af->lookup_listener(net, skb, p, doff);
+	__skb_push(skb, p->thoff);
+	return sk;
+}
+
+/*
+ * A listener we cannot answer for: TCP-MD5/AO sign the handshake, and an
+ * MPTCP handshake needs keys a cookie has no room for.
+ */
+static bool xsp_listener_unsupported(const struct sock *sk,
+				     const struct xsp_tcpopts *c)
+{
+	if (c->signed_)
+		return true;
+#ifdef CONFIG_TCP_MD5SIG
+	if (rcu_access_pointer(tcp_sk(sk)->md5sig_info))
+		return true;
+#endif
+#ifdef CONFIG_TCP_AO
+	if (rcu_access_pointer(tcp_sk(sk)->ao_info))
+		return true;
+#endif
+	return c->mptcp && sk_is_mptcp(sk);
+}
+
+/*
+ * Decode a cookie and fill in what the request socket must be given.
+ * Returns 0 or XSP_COOKIE_INVALID/STALE.
+ */
+static int xsp_decode(struct xsp_net *xn, const struct xsp_tuple *t, u32 isn,
+		      u32 cookie, bool has_ts, u32 tsecr, u64 now,
+		      struct xsp_opts *o, struct xsp_rewrite *rw)
+{
+	const struct xsp_keys *k = xsp_keys_get(xn, now);
+	u64 epoch;
+	int err;
+
+	err = xsp_cookie_check(&k->s, t, isn, cookie, has_ts, tsecr, o,
+			       &epoch, now);
+	if (err)
+		return err;
+	rw->t = *t;
+	rw->isn = isn;
+	rw->cookie = cookie;
+	rw->tstamp = has_ts;
+	rw->tsval = tsecr;
+	rw->age_ms = has_ts ? xsp_cookie_ts_age(tsecr, now) : 0;
+	rw->wscale_ok = o->wscale != XSP_WSCALE_NONE;
+	rw->rcv_wscale = xsp_keys_wscale(k, epoch);
+	rw->ecn = o->ecn;
+	return 0;
+}
+
+/* ---- SYN: answer with a cookie ---------------------------------------- */
+
+/*
+ * The window a request socket of listener @sk would offer in its SYN-ACK:
+ * tcp_openreq_init_rwin() and tcp_select_initial_window() (which 6.12 no
+ * longer exports) without a BPF override.
+ */
+static u16 xsp_synack_window(const struct sock *sk, const struct dst_entry *dst,
+			     u16 mss, const struct xsp_opts *o)
+{
+	u32 space = max(tcp_full_space(sk), 0);
+	u32 clamp, wnd, init;
+
+	if (o->tstamp)
+		mss -= TCPOLEN_TSTAMP_ALIGNED;
+	clamp = READ_ONCE(tcp_sk(sk)->window_clamp) ?: dst_metric(dst, RTAX_WINDOW);
+	if (sk->sk_userlocks & SOCK_RCVBUF_LOCK && (clamp > space || !clamp))
+		clamp = space;
+	if (clamp)
+		space = min(space, clamp);
+	if (space > mss)
+		space = rounddown(space, mss);
+	wnd = space;
+	if (READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_workaround_signed_windows))
+		wnd = min_t(u32, wnd, MAX_TCP_WINDOW);
+	init = dst_metric(dst, RTAX_INITRWND);
+	if (init)
+		wnd = min(wnd, init * mss);
+	return min_t(u32, wnd, U16_MAX);
+}
+
+/*
+ * Answer a SYN with a cookie SYN-ACK, routed, addressed and marked as the
+ * stack would answer it for listener @sk. Returns 0, -EHOSTUNREACH when
+ * there is no unicast route back (nothing sent) or -ENOMEM.
+ */
+static int xsp_send_synack(struct xsp_net *xn, const struct xsp_af *af,
+			   struct net *net, struct sk_buff *syn,
+			   const struct xsp_pkt *p, const struct sock *sk,
+			   const struct xsp_tcpopts *copts, u64 now)
+{
+	const struct tcphdr *th = (const void *)(syn->data + p->thoff);
+	const struct xsp_keys *k = xsp_keys_get(xn, now);
+	struct dst_entry *dst;
 	struct sk_buff *nskb;
-	struct rtable *rt;
-	unsigned int used;
+	struct tcphdr *nth;
+	struct xsp_opts o;
 	u32 cookie, tsval = 0;
-	u16 mss;
+	unsigned int used;
+	u16 mss, window;
 
 	xsp_negotiate(net, copts, th->ece && th->cwr &&
-		      INET_ECN_is_not_ect(iph->tos), &o);
-	xsp_tuple4(&t, iph, th);
-	cookie = xsp_cookie_mint(xsp_secrets_get(xn, now), &t,
-				 ntohl(th->seq), &o, &tsval, now);
+		      INET_ECN_is_not_ect(p->dsfield), &o);
+	dst = af->route_reply(net, sk, syn, p);
+	if (!dst)
+		return -EHOSTUNREACH;
+	mss = tcp_mss_clamp(tcp_sk(sk), tcp_dst_advmss(dst));
+	window = xsp_synack_window(sk, dst, mss, &o);
 
-	memset(&fl4, 0, sizeof(fl4));
-	fl4.daddr = iph->saddr;
-	fl4.saddr = iph->daddr;
-	fl4.flowi4_proto = IPPROTO_TCP;
-	fl4.flowi4_mark = skb->mark;
-	fl4.flowi4_flags = FLOWI_FLAG_ANYSRC;
-	fl4.fl4_sport = th->dest;
-	fl4.fl4_dport = th->source;
-	rt = ip_route_output_key(net, &fl4);
-	if (IS_ERR(rt))
-		return false;
-
-	nskb = xsp_alloc_tcp(&niph, &nth);
+	nskb = alloc_skb(MAX_TCP_HEADER + sizeof(*nth) + XSP_OPT_SPACE,
+			 GFP_ATOMIC);
 	if (!nskb) {
-		ip_rt_put(rt);
-		return false;
+		dst_release(dst);
+		return -ENOMEM;
 	}
-	mss = dst_metric_advmss(&rt->dst);
-	niph->ttl = READ_ONCE(net->ipv4.sysctl_ip_default_ttl);
-	niph->frag_off = htons(IP_DF);
-	niph->saddr = iph->daddr;
-	niph->daddr = iph->saddr;
+	skb_reserve(nskb, MAX_TCP_HEADER);
+	skb_dst_set(nskb, dst);
+	nth = skb_put_zero(nskb, sizeof(*nth) + XSP_OPT_SPACE);
+	skb_reset_transport_header(nskb);
+
+	cookie = xsp_cookie_mint(&k->s, &p->t, ntohl(th->seq), &o, &tsval,
+				 now);
 	nth->source = th->dest;
 	nth->dest = th->source;
 	nth->seq = htonl(cookie);
@@ -304,399 +417,536 @@ static bool xsp_send_synack(struct net *net, struct xsp_net *xn,
 	nth->syn = 1;
 	nth->ack = 1;
 	nth->ece = o.ecn;
-	nth->window = htons(min_t(u32, U16_MAX, rounddown(U16_MAX, mss)));
-	used = xsp_write_opts((u8 *)(nth + 1), mss, &o, xsp_rcv_wscale(net),
+	nth->window = htons(window);
+	used = xsp_write_opts((u8 *)(nth + 1), mss, &o,
+			      xsp_keys_wscale(k, xsp_secrets_epoch(&k->s,
+						div_u64(now, MSEC_PER_SEC))),
 			      tsval, copts->tsval);
-	xsp_finish_tcp(nskb, niph, nth, used);
-	nskb->ip_summed = CHECKSUM_NONE;
-	nskb->mark = skb->mark;
-	skb_dst_set(nskb, &rt->dst);
-	memset(IPCB(nskb), 0, sizeof(struct inet_skb_parm));
+	skb_trim(nskb, sizeof(*nth) + used);
+	nth->doff = (sizeof(*nth) + used) / 4;
 
+	nskb->priority = READ_ONCE(sk->sk_priority);
+	nskb->mark = inet_request_mark(sk, syn);
+#if IS_ENABLED(CONFIG_NF_CONNTRACK)
 	/*
-	 * Straight to dst_output(): LOCAL_OUT would give conntrack a SYN-ACK
-	 * for a connection it never saw a SYN of, which it calls invalid and
-	 * stateful rulesets drop. POST_ROUTING still runs.
+	 * Conntrack never confirmed the SYN: without an entry the SYN-ACK
+	 * would be "invalid" to egress rulesets. Untracked, it is what
+	 * nf_synproxy's SYN-ACKs are, and costs conntrack nothing.
 	 */
-	dst_output(net, NULL, nskb);
-	return true;
+	nf_ct_set(nskb, NULL, IP_CT_UNTRACKED);
+#endif
+	af->xmit_synack(net, sk, nskb, syn, p);
+	return 0;
 }
 
 /*
- * Rebuild the client's SYN from its ACK and the decoded cookie, and run it
- * through PRE_ROUTING and the stack. Returns true when the stack created a
- * request socket with the cookie as ISN.
+ * A rebuilt SYN coming round again (queued before us and reinjected): it
+ * carries a cookie that validates for its own tuple and ISN.
  */
-static bool xsp_replay_syn(struct xsp_net *xn, struct sk_buff *skb,
-			   const struct iphdr *iph, const struct tcphdr *th,
-			   const struct xsp_opts *o, u32 cookie,
-			   const struct xsp_tcpopts *aopts,
-			   const struct nf_hook_state *state)
+static bool xsp_syn_is_replay(struct xsp_net *xn, const struct xsp_pkt *p,
+			      const struct tcphdr *th,
+			      const struct xsp_tcpopts *o, u64 now)
 {
-	struct net *net = state->net;
-	struct xsp_replay *ctx;
-	struct iphdr *niph;
-	struct tcphdr *nth;
-	struct sk_buff *syn;
-	unsigned int used;
-	bool ok;
+	struct xsp_rewrite rw;
+	struct xsp_opts dec;
 
-	syn = xsp_alloc_tcp(&niph, &nth);
-	if (!syn)
+	if (!th->ack_seq)
 		return false;
-	niph->tos = iph->tos & ~INET_ECN_MASK;
-	niph->ttl = iph->ttl;
-	niph->frag_off = iph->frag_off & htons(IP_DF);
-	niph->id = iph->id;
-	niph->saddr = iph->saddr;
-	niph->daddr = iph->daddr;
-	nth->source = th->source;
-	nth->dest = th->dest;
-	nth->seq = htonl(ntohl(th->seq) - 1);
-	nth->syn = 1;
-	nth->ece = o->ecn;
-	nth->cwr = o->ecn;
+	return !xsp_decode(xn, &p->t, ntohl(th->seq), ntohl(th->ack_seq),
+			   o->tstamp, o->tsecr, now, &dec, &rw);
+}
+
+static unsigned int xsp_step_aside(struct xsp_net *xn, const struct xsp_af *af,
+				   enum xsynproxy_stat why)
+{
+	xsp_inc(xn, af->fam, why);
+	return NF_ACCEPT;
+}
+
+static unsigned int xsp_syn(struct xsp_net *xn, const struct xsp_af *af,
+			    struct sk_buff *skb, struct xsp_pkt *p,
+			    const struct nf_hook_state *state)
+{
+	struct xsp_replay *ctx = xsp_replay_get();
+	struct net *net = state->net;
+	struct xsp_tcpopts copts;
+	const struct tcphdr *th;
+	struct sock *sk;
+	unsigned int doff;
+	u64 now;
+	int err;
+
+	if (ctx && ctx->syn == skb)
+		return NF_ACCEPT;	/* our own replay, passing by */
+
+	th = (const void *)(skb->data + p->thoff);	/* pulled by parse() */
+	doff = th->doff * 4;
+	if (p->frag) {
+		xsp_inc(xn, af->fam, XSYNPROXY_STAT_SYN_RECV);
+		xsp_inc(xn, af->fam, XSYNPROXY_STAT_SYN_FRAGMENT);
+		return NF_DROP;
+	}
+	if (th->rst || th->fin || doff < sizeof(*th) ||
+	    !pskb_may_pull(skb, p->thoff + doff) ||
+	    !xsp_opts_of(skb, p->thoff, &copts))
+		goto malformed;
+	th = (const void *)(skb->data + p->thoff);
+	now = xsp_now_ms();
+	if (unlikely(th->ack_seq) && xsp_syn_is_replay(xn, p, th, &copts, now))
+		return NF_ACCEPT;	/* a queued replay, reinjected */
+	xsp_inc(xn, af->fam, XSYNPROXY_STAT_SYN_RECV);
+
+	/* Steered to a socket (TPROXY) or DNATed: not a local listener's. */
+	if (skb->sk || xsp_nated(skb))
+		return xsp_step_aside(xn, af, XSYNPROXY_STAT_SYN_NAT);
+	if (!af->dst_local(net, state->in, p))
+		return xsp_step_aside(xn, af, XSYNPROXY_STAT_SYN_NOT_LOCAL);
+	if (nf_checksum(skb, state->hook, p->thoff, IPPROTO_TCP, af->family)) {
+		xsp_inc(xn, af->fam, XSYNPROXY_STAT_SYN_BAD_CSUM);
+		return NF_DROP;
+	}
+	/*
+	 * A SYN for a 4-tuple a socket still holds is the stack's to judge:
+	 * a client reusing its port while we are in TIME_WAIT gets a new
+	 * connection from tcp_timewait_state_process(), a SYN to an
+	 * established socket a challenge ACK. Answered with a cookie
+	 * instead, the client's ACK would reach that socket and the client
+	 * would hang until TIME_WAIT ends.
+	 */
+	if (xsp_tuple_has_socket(af, net, p))
+		return xsp_step_aside(xn, af, XSYNPROXY_STAT_SYN_TO_SOCKET);
+	sk = xsp_listener(af, net, skb, p, doff);
+	if (!sk)
+		return xsp_step_aside(xn, af, XSYNPROXY_STAT_SYN_NO_LISTENER);
+	if (p->srcroute || xsp_listener_unsupported(sk, &copts))
+		return xsp_step_aside(xn, af, XSYNPROXY_STAT_SYN_UNSUPPORTED);
+	switch (af->route_input(skb, state->in, p)) {
+	case XSP_ROUTE_LOCAL:
+		break;
+	case XSP_ROUTE_OTHER:
+		return xsp_step_aside(xn, af, XSYNPROXY_STAT_SYN_NOT_LOCAL);
+	case XSP_ROUTE_REJECT:
+		return xsp_step_aside(xn, af, XSYNPROXY_STAT_SYN_ROUTE_REJECT);
+	}
+	if (!af->policy_ok(sk, skb))
+		return xsp_step_aside(xn, af, XSYNPROXY_STAT_SYN_POLICY);
+
+	if (!xsp_budget_take(xn)) {
+		xsp_inc(xn, af->fam, XSYNPROXY_STAT_SYN_OVER_BUDGET);
+		return NF_DROP;
+	}
+	err = xsp_send_synack(xn, af, net, skb, p, sk, &copts, now);
+	if (err == -EHOSTUNREACH)
+		return xsp_step_aside(xn, af, XSYNPROXY_STAT_SYN_NO_ROUTE);
+	xsp_inc(xn, af->fam, err ? XSYNPROXY_STAT_SYN_SEND_FAILED :
+				   XSYNPROXY_STAT_SYN_ANSWERED);
+	consume_skb(skb);
+	return NF_STOLEN;
+
+malformed:
+	xsp_inc(xn, af->fam, XSYNPROXY_STAT_SYN_RECV);
+	xsp_inc(xn, af->fam, XSYNPROXY_STAT_SYN_MALFORMED);
+	return NF_DROP;
+}
+
+/* ---- ACK: validate, replay the SYN ------------------------------------- */
+
+/*
+ * Rebuild the client's SYN from a copy of its ACK: same device, marks,
+ * bridge and IPsec state, IP header and options; a SYN's TCP header with
+ * the options the cookie agreed on. The cookie rides in the acknowledgment
+ * number and our TSval in the TSecr (see the top of this file).
+ */
+static struct sk_buff *xsp_build_syn(const struct xsp_af *af,
+				     struct sk_buff *ack,
+				     const struct xsp_pkt *p,
+				     const struct xsp_opts *o,
+				     const struct xsp_tcpopts *aopts,
+				     const struct xsp_rewrite *rw)
+{
+	const struct tcphdr *ath = (const void *)(ack->data + p->thoff);
+	unsigned int used, win;
+	struct sk_buff *syn;
+	struct tcphdr *th;
+
+	syn = skb_copy_expand(ack, skb_headroom(ack),
+			      sizeof(*th) + XSP_OPT_SPACE, GFP_ATOMIC);
+	if (!syn)
+		return NULL;
+	nf_reset_ct(syn);
+	skb_dst_drop(syn);
+	skb_gso_reset(syn);
+#if IS_ENABLED(CONFIG_BRIDGE_NETFILTER)
+	/* br_netfilter writes its state: do not share the ACK's. */
+	if (skb_ext_exist(syn, SKB_EXT_BRIDGE_NF) &&
+	    !skb_ext_add(syn, SKB_EXT_BRIDGE_NF)) {
+		kfree_skb(syn);
+		return NULL;
+	}
+#endif
+	__skb_trim(syn, p->thoff);
+	th = skb_put_zero(syn, sizeof(*th) + XSP_OPT_SPACE);
+	skb_set_transport_header(syn, p->thoff);
+	th->source = ath->source;
+	th->dest = ath->dest;
+	th->seq = htonl(rw->isn);
+	th->ack_seq = htonl(rw->cookie);
+	th->syn = 1;
+	th->ece = o->ecn;
+	th->cwr = o->ecn;
 	/* SYN windows are unscaled: give conntrack the client's real one. */
-	nth->window = htons(min_t(u32, U16_MAX, ntohs(th->window) <<
-				  (o->wscale == XSP_WSCALE_NONE ? 0 : o->wscale)));
-	used = xsp_write_opts((u8 *)(nth + 1), o->mss, o, o->wscale,
-			      aopts->tsval, 0);
-	xsp_finish_tcp(syn, niph, nth, used);
+	win = ntohs(ath->window) <<
+	      (o->wscale == XSP_WSCALE_NONE ? 0 : o->wscale);
+	th->window = htons(min_t(u32, U16_MAX, win));
+	used = xsp_write_opts((u8 *)(th + 1), o->mss, o, o->wscale,
+			      aopts->tsval, rw->tsval);
+	__skb_trim(syn, p->thoff + sizeof(*th) + used);
+	th->doff = (sizeof(*th) + used) / 4;
+	af->finish_syn(syn, p->thoff);
 	syn->ip_summed = CHECKSUM_UNNECESSARY;
-	syn->dev = state->in;
-	syn->skb_iif = state->in->ifindex;
-	syn->pkt_type = PACKET_HOST;
-	syn->mark = skb->mark;
-	memset(IPCB(syn), 0, sizeof(struct inet_skb_parm));
-	IPCB(syn)->iif = syn->skb_iif;
+	syn->csum_level = 0;
+	return syn;
+}
+
+/*
+ * After a replay: the ACK went through conntrack before the SYN existed,
+ * as a mid-stream pickup (or as invalid). Now that conntrack has confirmed
+ * the SYN and seen the SYN-ACK, let it look at the ACK again, so that it
+ * tracks SYN, SYN-ACK, ACK in order and the ACK leaves PRE_ROUTING
+ * established. Only conntrack runs again; every other hook sees the ACK
+ * once.
+ */
+static unsigned int xsp_ct_again(const struct xsp_af *af, struct sk_buff *skb,
+				 const struct nf_hook_state *state)
+{
+#if IS_ENABLED(CONFIG_NF_CONNTRACK)
+	const struct nf_hook_entries *e;
+	enum ip_conntrack_info ctinfo;
+	unsigned int i, verdict;
+	struct nf_hook_state st;
+	struct nf_hook_ops **ops;
+	struct nf_conn *ct;
+
+	/*
+	 * Leave alone what a ruleset chose not to track, or to track in a
+	 * zone: the zone came from a template conntrack has replaced.
+	 */
+	ct = nf_ct_get(skb, &ctinfo);
+	if (ctinfo == IP_CT_UNTRACKED ||
+	    (ct && nf_ct_zone_id(nf_ct_zone(ct), IP_CT_DIR_ORIGINAL) !=
+		   NF_CT_DEFAULT_ZONE_ID))
+		return NF_ACCEPT;
+	e = rcu_dereference(*af->prerouting(state->net));
+	if (!e)
+		return NF_ACCEPT;
+	ops = nf_hook_entries_get_hook_ops(e);
+	for (i = 0; i < e->num_hook_entries; i++) {
+		if (ops[i]->priority != af->ct_priority ||
+		    ops[i]->hook_ops_type == NF_HOOK_OP_NF_TABLES)
+			continue;
+		st = *state;
+		nf_reset_ct(skb);
+		do {
+			verdict = nf_hook_entry_hookfn(&e->hooks[i], skb, &st);
+		} while (verdict == NF_REPEAT);
+		return verdict;
+	}
+#endif
+	return NF_ACCEPT;
+}
+
+static unsigned int xsp_replay(struct xsp_net *xn, const struct xsp_af *af,
+			       struct sk_buff *skb, const struct xsp_pkt *p,
+			       const struct xsp_opts *o,
+			       const struct xsp_tcpopts *aopts,
+			       const struct xsp_rewrite *rw,
+			       const struct nf_hook_state *state)
+{
+	struct xsp_replay *ctx;
+	bool delivered, rewritten;
+	struct sk_buff *syn;
+
+	syn = xsp_build_syn(af, skb, p, o, aopts, rw);
+	if (!syn)
+		goto failed;
 
 	/* Usually a no-op: PRE_ROUTING already runs with BHs disabled. */
 	local_bh_disable();
 	ctx = this_cpu_ptr(&xsp_replay_ctx);
+	if (unlikely(ctx->syn)) {
+		/* No replay nests in another; the client will retransmit. */
+		local_bh_enable();
+		kfree_skb(syn);
+		goto failed;
+	}
 	ctx->syn = syn;
-	ctx->synack = NULL;
-	ctx->caddr = iph->saddr;
-	ctx->saddr = iph->daddr;
-	ctx->cport = th->source;
-	ctx->sport = th->dest;
-	ctx->cookie = cookie;
-	ctx->tsval = aopts->tsecr;
-	ctx->tstamp = o->tstamp;
-	ctx->wscale_ok = o->wscale != XSP_WSCALE_NONE;
-	ctx->rcv_wscale = xsp_rcv_wscale(net);
-	ctx->ecn_ok = o->ecn;
+	ctx->rw = *rw;
+	ctx->delivered = false;
 	ctx->rewritten = false;
-
-	xsp_inc(xn, XSP_FAM_V4, XSYNPROXY_STAT_SYN_REPLAYED);
-	NF_HOOK(NFPROTO_IPV4, NF_INET_PRE_ROUTING, net, NULL, syn, state->in,
-		NULL, state->okfn);
-
-	ok = ctx->rewritten;
+	xsp_inc(xn, af->fam, XSYNPROXY_STAT_SYN_REPLAYED);
+	NF_HOOK(af->nfproto, NF_INET_PRE_ROUTING, state->net, NULL, syn,
+		state->in, NULL, state->okfn);
+	delivered = ctx->delivered;
+	rewritten = ctx->rewritten;
 	ctx->syn = NULL;
-	ctx->synack = NULL;
+	ctx->armed = false;
 	local_bh_enable();
-	return ok;
+
+	if (rewritten)
+		return xsp_ct_again(af, skb, state);
+	if (!delivered) {
+		/*
+		 * Queued on its way (NFQUEUE, IPsec, another CPU): the ACK
+		 * follows it through the same queue, and the SYN's cookie
+		 * arms the rewrite when it reaches TCP.
+		 */
+		xsp_inc(xn, af->fam, XSYNPROXY_STAT_REPLAY_DEFERRED);
+		return NF_ACCEPT;
+	}
+	/*
+	 * TCP had the SYN but no request socket took the cookie (accept
+	 * queue full, the kernel's own cookies): the stack would reset the
+	 * client. Drop the ACK instead; the client retransmits and a later
+	 * segment replays again.
+	 */
+failed:
+	xsp_inc(xn, af->fam, XSYNPROXY_STAT_REPLAY_FAILED);
+	return NF_DROP;
 }
 
-static bool xsp_port_protected(const struct xsp_ports *p, __be16 port)
+static unsigned int xsp_ack(struct xsp_net *xn, const struct xsp_af *af,
+			    struct sk_buff *skb, struct xsp_pkt *p,
+			    const struct nf_hook_state *state)
 {
-	return test_bit(ntohs(port), p->map);
-}
-
-/*
- * Whether a socket (established, TIME_WAIT or request) holds the segment's
- * 4-tuple. Called under the RCU read lock netfilter hooks run in; the
- * reference the lookup may take is dropped at once, the answer is all we
- * keep.
- */
-static bool xsp_tuple_has_socket(const struct nf_hook_state *state,
-				 const struct iphdr *iph,
-				 const struct tcphdr *th)
-{
-	struct net *net = state->net;
-	struct sock *sk;
-
-	sk = __inet_lookup_established(net, net->ipv4.tcp_death_row.hashinfo,
-				       iph->saddr, th->source, iph->daddr,
-				       ntohs(th->dest), state->in->ifindex, 0);
-	if (!sk)
-		return false;
-	sock_gen_put(sk);
-	return true;
-}
-
-static unsigned int xsp_handle_ack(struct xsp_net *xn, struct sk_buff *skb,
-				   const struct iphdr *iph,
-				   const struct tcphdr *th, const u8 *optp,
-				   int optlen, const struct nf_hook_state *state)
-{
-	struct inet_hashinfo *hinfo = state->net->ipv4.tcp_death_row.hashinfo;
 	struct net *net = state->net;
 	struct xsp_tcpopts aopts;
-	struct xsp_tuple t;
+	const struct tcphdr *th;
+	struct xsp_rewrite rw;
 	struct xsp_opts o;
+	unsigned int doff;
 	struct sock *sk;
-	u32 cookie;
 	u64 now;
 	int err;
 
 	/*
-	 * Established, time-wait and request sockets take the packet as
-	 * usual: only segments nobody is waiting for pay a MAC.
+	 * Established, time-wait and request sockets take the segment as
+	 * usual, and so does traffic that is not for a local listener: only
+	 * segments a listener would answer with a reset pay a MAC.
 	 */
-	if (xsp_tuple_has_socket(state, iph, th))
+	if (skb->sk || xsp_nated(skb) || !af->dst_local(net, state->in, p))
+		return NF_ACCEPT;
+	th = (const void *)(skb->data + p->thoff);
+	doff = th->doff * 4;
+	if (doff < sizeof(*th) || !pskb_may_pull(skb, p->thoff + doff))
+		return NF_ACCEPT;
+	if (xsp_tuple_has_socket(af, net, p))
+		return NF_ACCEPT;
+	sk = xsp_listener(af, net, skb, p, doff);
+	if (!sk)
 		return NF_ACCEPT;
 
-	xsp_inc(xn, XSP_FAM_V4, XSYNPROXY_STAT_ACK_RECV);
-	if (!xsp_parse_opts(optp, optlen, &aopts))
+	xsp_inc(xn, af->fam, XSYNPROXY_STAT_ACK_RECV);
+	if (!xsp_opts_of(skb, p->thoff, &aopts))
 		aopts.tstamp = false;
-	xsp_tuple4(&t, iph, th);
-	cookie = ntohl(th->ack_seq) - 1;
+	th = (const void *)(skb->data + p->thoff);
 	now = xsp_now_ms();
-	err = xsp_cookie_check(xsp_secrets_get(xn, now), &t, ntohl(th->seq) - 1,
-			       cookie, aopts.tstamp, aopts.tsecr, &o, NULL, now);
+	err = xsp_decode(xn, &p->t, ntohl(th->seq) - 1, ntohl(th->ack_seq) - 1,
+			 aopts.tstamp, aopts.tsecr, now, &o, &rw);
 	if (err) {
-		xsp_inc(xn, XSP_FAM_V4, err == XSP_COOKIE_STALE ?
+		xsp_inc(xn, af->fam, err == XSP_COOKIE_STALE ?
 			XSYNPROXY_STAT_COOKIE_STALE :
 			XSYNPROXY_STAT_COOKIE_INVALID);
 		return NF_DROP;
 	}
-	xsp_inc(xn, XSP_FAM_V4, XSYNPROXY_STAT_COOKIE_VALID);
+	xsp_inc(xn, af->fam, XSYNPROXY_STAT_COOKIE_VALID);
 
-	/* No listener: let the stack answer the ACK with a reset. */
-	sk = __inet_lookup_listener(net, hinfo, skb, ip_hdrlen(skb) + th->doff * 4,
-				    iph->saddr, th->source, iph->daddr,
-				    ntohs(th->dest), state->in->ifindex, 0);
-	if (!sk) {
-		xsp_inc(xn, XSP_FAM_V4, XSYNPROXY_STAT_REPLAY_FAILED);
+	/* What the stack drops before TCP, it drops with us too. */
+	if (af->route_input(skb, state->in, p) != XSP_ROUTE_LOCAL ||
+	    !af->policy_ok(sk, skb))
 		return NF_ACCEPT;
-	}
-
-	if (!xsp_replay_syn(xn, skb, iph, th, &o, cookie, &aopts, state)) {
-		/*
-		 * No request socket took the cookie (accept queue full, the
-		 * kernel's own cookies, a ruleset dropping the SYN): the
-		 * stack would reset the client. Drop the ACK instead; the
-		 * client retransmits and a later segment replays again.
-		 */
-		xsp_inc(xn, XSP_FAM_V4, XSYNPROXY_STAT_REPLAY_FAILED);
-		return NF_DROP;
-	}
-	return NF_ACCEPT;
+	return xsp_replay(xn, af, skb, p, &o, &aopts, &rw, state);
 }
 
-static unsigned int xsp_pre_routing(void *priv, struct sk_buff *skb,
-				    const struct nf_hook_state *state)
+unsigned int xsp_pre_routing(void *priv, struct sk_buff *skb,
+			     const struct nf_hook_state *state)
 {
 	struct xsp_net *xn = xsp_pernet(state->net);
+	const struct xsp_af *af = priv;
 	const struct xsp_ports *ports;
-	u8 optbuf[MAX_TCP_OPTION_SPACE];
-	struct xsp_tcpopts copts;
-	const struct iphdr *iph;
 	const struct tcphdr *th;
-	struct tcphdr _th;
-	unsigned int thoff;
-	const u8 *optp;
-	int optlen;
+	struct xsp_pkt p;
 
-	ports = rcu_dereference(xn->ports);
-	if (likely(!ports || !ports->nr_enabled))
+	ports = xsp_ports_active(xn);
+	if (likely(!ports))
 		return NF_ACCEPT;
-
-	iph = ip_hdr(skb);
-	if (iph->protocol != IPPROTO_TCP || skb->pkt_type != PACKET_HOST)
+	/* The VRF's second pass: the first one, on the slave, decided. */
+	if (netif_is_l3_master(state->in))
 		return NF_ACCEPT;
-	/* A later fragment has no TCP header to judge: defrag's business. */
-	if (unlikely(iph->frag_off & htons(IP_OFFSET)))
+	if (!af->parse(skb, state->in, &p))
 		return NF_ACCEPT;
-	if (unlikely(in_softirq() && this_cpu_read(xsp_replay_ctx.syn) == skb))
-		return NF_ACCEPT;
-
-	thoff = ip_hdrlen(skb);
-	th = skb_header_pointer(skb, thoff, sizeof(_th), &_th);
-	if (!th || !xsp_port_protected(ports, th->dest))
+	th = (const void *)(skb->data + p.thoff);
+	if (!xsp_port_protected(ports, th->dest))
 		return NF_ACCEPT;
 	if (READ_ONCE(state->net->ipv4.sysctl_tcp_syncookies) == 2) {
 		if (th->syn && !th->ack)
-			xsp_inc(xn, XSP_FAM_V4, XSYNPROXY_STAT_SYN_BYPASS);
+			xsp_inc(xn, af->fam, XSYNPROXY_STAT_SYN_BYPASS);
 		return NF_ACCEPT;
 	}
+	if (th->syn && !th->ack)
+		return xsp_syn(xn, af, skb, &p, state);
+	if (th->ack && !th->syn && !th->rst)
+		return xsp_ack(xn, af, skb, &p, state);
+	return NF_ACCEPT;
+}
 
-	if (th->syn && !th->ack) {
-		xsp_inc(xn, XSP_FAM_V4, XSYNPROXY_STAT_SYN_RECV);
-		if (ip_is_fragment(iph) || th->rst || th->fin ||
-		    th->doff < sizeof(*th) / 4 ||
-		    thoff + th->doff * 4 > skb->len)
-			goto malformed;
-		/* Only SYNs to this host's own addresses are ours to answer. */
-		if (!__ip_dev_find(state->net, iph->daddr, false))
-			return NF_ACCEPT;
-		if (nf_ip_checksum(skb, state->hook, thoff, IPPROTO_TCP)) {
-			xsp_inc(xn, XSP_FAM_V4, XSYNPROXY_STAT_SYN_BAD_CSUM);
-			return NF_DROP;
-		}
-		optlen = th->doff * 4 - sizeof(*th);
-		optp = skb_header_pointer(skb, thoff + sizeof(*th), optlen,
-					  optbuf);
-		if (!optp || !xsp_parse_opts(optp, optlen, &copts))
-			goto malformed;
-		/*
-		 * A SYN for a 4-tuple a socket still holds is the stack's to
-		 * judge: a client reusing its port while we are in TIME_WAIT
-		 * gets a new connection from tcp_timewait_state_process(), a
-		 * SYN to an established socket a challenge ACK. Answered with
-		 * a cookie instead, the client's ACK would reach that socket
-		 * and the client would hang until TIME_WAIT ends.
-		 */
-		if (xsp_tuple_has_socket(state, iph, th)) {
-			xsp_inc(xn, XSP_FAM_V4, XSYNPROXY_STAT_SYN_TO_SOCKET);
-			return NF_ACCEPT;
-		}
-		if (!xsp_budget_take(xn)) {
-			xsp_inc(xn, XSP_FAM_V4, XSYNPROXY_STAT_SYN_OVER_BUDGET);
-			return NF_DROP;
-		}
-		if (xsp_send_synack(state->net, xn, skb, iph, th, &copts,
-				    xsp_now_ms()))
-			xsp_inc(xn, XSP_FAM_V4, XSYNPROXY_STAT_SYN_ANSWERED);
-		else
-			xsp_inc(xn, XSP_FAM_V4, XSYNPROXY_STAT_SYN_SEND_FAILED);
-		consume_skb(skb);
-		return NF_STOLEN;
+/* ---- LOCAL_IN: arm the rewrite for a rebuilt SYN ----------------------- */
+
+static void xsp_arm(struct xsp_replay *ctx)
+{
+	ctx->armed = true;
+	ctx->armed_at = jiffies;
+}
+
+unsigned int xsp_local_in(void *priv, struct sk_buff *skb,
+			  const struct nf_hook_state *state)
+{
+	struct xsp_replay *ctx = xsp_replay_get();
+	struct xsp_net *xn = xsp_pernet(state->net);
+	const struct xsp_af *af = priv;
+	const struct xsp_ports *ports;
+	struct xsp_tcpopts opts;
+	const struct tcphdr *th;
+	struct xsp_opts dec;
+	struct xsp_pkt p;
+
+	if (unlikely(!ctx))
+		return NF_ACCEPT;
+	if (ctx->syn == skb) {
+		ctx->delivered = true;
+		xsp_arm(ctx);
+		return NF_ACCEPT;
 	}
-
-	if (!th->ack || th->syn || th->rst || ip_is_fragment(iph) ||
-	    th->doff < sizeof(*th) / 4 || thoff + th->doff * 4 > skb->len)
+	ports = xsp_ports_active(xn);
+	if (likely(!ports) || !af->parse(skb, state->in, &p))
 		return NF_ACCEPT;
-	optlen = th->doff * 4 - sizeof(*th);
-	optp = skb_header_pointer(skb, thoff + sizeof(*th), optlen, optbuf);
-	if (!optp)
+	th = (const void *)(skb->data + p.thoff);
+	if (!th->syn || th->ack || !th->ack_seq ||
+	    !xsp_port_protected(ports, th->dest))
 		return NF_ACCEPT;
-	return xsp_handle_ack(xn, skb, iph, th, optp, optlen, state);
+	/* A SYN with an acknowledgment number: maybe a queued replay. */
+	if (!pskb_may_pull(skb, p.thoff + th->doff * 4) ||
+	    !xsp_opts_of(skb, p.thoff, &opts))
+		return NF_ACCEPT;
+	th = (const void *)(skb->data + p.thoff);
+	if (xsp_decode(xn, &p.t, ntohl(th->seq), ntohl(th->ack_seq),
+		       opts.tstamp, opts.tsecr, xsp_now_ms(), &dec, &ctx->rw))
+		return NF_ACCEPT;
+	xsp_arm(ctx);
+	return NF_ACCEPT;
+}
 
-malformed:
-	xsp_inc(xn, XSP_FAM_V4, XSYNPROXY_STAT_SYN_MALFORMED);
-	return NF_DROP;
+/* ---- LOCAL_OUT: the stack's SYN-ACK for a replayed SYN ----------------- */
+
+/* Timestamp clock units per millisecond of a request socket. */
+static u32 xsp_ts_per_ms(const struct request_sock *req)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
+	if (tcp_rsk(req)->req_usec_ts)
+		return USEC_PER_MSEC;
+#endif
+	return 1;
 }
 
 /*
  * Give the request socket what the client was promised and make the
  * stack's SYN-ACK say the same, so conntrack (next hook) tracks the
  * sequence numbers the client actually uses.
+ *
+ * RTT: the request socket's SYN-ACK time is when ours left, as far as the
+ * cookie knows it: from the TSval's time field with timestamps (rounded
+ * up, so the first sample is never below the path's RTT), unknown (0, as
+ * the kernel's own cookies leave it) without; the TSval clock continues
+ * ours from that time on.
  */
-static void xsp_rewrite_req(struct xsp_replay *ctx, struct request_sock *req,
-			    struct tcphdr *th)
+static void xsp_rewrite_req(const struct xsp_rewrite *rw,
+			    struct request_sock *req, struct tcphdr *th)
 {
 	struct inet_request_sock *ireq = inet_rsk(req);
+	struct tcp_request_sock *treq = tcp_rsk(req);
 	struct xsp_tcpopts so;
 	u8 *p = (u8 *)(th + 1);
 	int i, len, olen;
 
-	tcp_rsk(req)->snt_isn = ctx->cookie;
-	th->seq = htonl(ctx->cookie);
-	if (ctx->wscale_ok)
-		ireq->rcv_wscale = ctx->rcv_wscale;
-	ireq->ecn_ok = ctx->ecn_ok;
-	th->ece = ctx->ecn_ok;
+	treq->snt_isn = rw->cookie;
+	th->seq = htonl(rw->cookie);
+	if (rw->wscale_ok)
+		ireq->rcv_wscale = rw->rcv_wscale;
+	ireq->ecn_ok = rw->ecn;
+	th->ece = rw->ecn;
+	treq->snt_synack = 0;
 
-	/* Patch the TS and WS options in place; both exist iff agreed. */
 	len = th->doff * 4 - sizeof(*th);
-	if (!xsp_parse_opts(p, len, &so))
+	if (!rw->tstamp || !xsp_parse_opts(p, len, &so) || !so.tstamp)
 		return;
-	if (so.tstamp && ctx->tstamp)
-		tcp_rsk(req)->ts_off += ctx->tsval - so.tsval;
+	/* so.tsval is the stack's clock now plus ts_off, in its units. */
+	treq->ts_off += rw->tsval - so.tsval + rw->age_ms * xsp_ts_per_ms(req);
+	treq->snt_synack = tcp_clock_us() - (u64)rw->age_ms * USEC_PER_MSEC;
 	for (i = 0; i < len && p[i] != TCPOPT_EOL; i += olen) {
 		olen = p[i] == TCPOPT_NOP ? 1 : p[i + 1];
-		if (p[i] == TCPOPT_TIMESTAMP && ctx->tstamp)
-			put_unaligned_be32(ctx->tsval, p + i + 2);
-		if (p[i] == TCPOPT_WINDOW && ctx->wscale_ok)
-			p[i + 2] = ctx->rcv_wscale;
+		if (p[i] == TCPOPT_TIMESTAMP)
+			put_unaligned_be32(rw->tsval, p + i + 2);
+		if (p[i] == TCPOPT_WINDOW && rw->wscale_ok)
+			p[i + 2] = rw->rcv_wscale;
 	}
 	/* The checksum is left stale: this packet never leaves the host. */
 }
 
-/*
- * A SYN-ACK the stack retransmits for a request socket that took a cookie
- * ISN: the client has had our SYN-ACK and its data will complete the
- * handshake, so this one is consumed too. Recognised by minting the cookie
- * again from the request socket; only request sockets on protected ports
- * pay for it, and only on retransmission.
- */
-static bool xsp_req_has_cookie(struct xsp_net *xn, struct request_sock *req)
-{
-	const struct inet_request_sock *ireq = inet_rsk(req);
-	struct xsp_opts o = {};
-	struct xsp_tuple t = {};
-	u32 tsval;
-	u64 now;
-
-	t.family = AF_INET;
-	t.saddr.v4 = ireq->ir_rmt_addr;
-	t.daddr.v4 = ireq->ir_loc_addr;
-	t.sport = ireq->ir_rmt_port;
-	t.dport = htons(ireq->ir_num);
-	o.mss = req->mss;
-	o.wscale = ireq->wscale_ok ? ireq->snd_wscale : XSP_WSCALE_NONE;
-	o.sack = ireq->sack_ok;
-	o.tstamp = ireq->tstamp_ok;
-	o.ecn = ireq->ecn_ok;
-	now = xsp_now_ms();
-	return xsp_cookie_mint(xsp_secrets_get(xn, now), &t,
-			       tcp_rsk(req)->rcv_isn, &o, &tsval, now) ==
-	       tcp_rsk(req)->snt_isn;
-}
-
-static unsigned int xsp_local_out(void *priv, struct sk_buff *skb,
-				  const struct nf_hook_state *state)
+unsigned int xsp_local_out(void *priv, struct sk_buff *skb,
+			   const struct nf_hook_state *state)
 {
 	struct xsp_replay *ctx = xsp_replay_get();
 	struct xsp_net *xn = xsp_pernet(state->net);
-	const struct xsp_ports *ports;
-	struct iphdr *iph;
+	const struct xsp_af *af = priv;
+	const struct xsp_rewrite *rw;
+	unsigned int thoff;
+	struct xsp_tuple t;
 	struct tcphdr *th;
-	bool is_req;
 
-	ports = rcu_dereference(xn->ports);
-	if (likely(!ports || !ports->nr_enabled))
+	if (likely(!ctx || !ctx->armed))
 		return NF_ACCEPT;
-
-	is_req = skb->sk && skb->sk->sk_state == TCP_NEW_SYN_RECV;
-	iph = ip_hdr(skb);
-	if (iph->protocol != IPPROTO_TCP || ip_is_fragment(iph) ||
-	    !(is_req || (ctx && ctx->syn)))
-		return NF_ACCEPT;
-	if (skb_ensure_writable(skb, ip_hdrlen(skb) + sizeof(*th)))
-		return NF_ACCEPT;
-	th = (struct tcphdr *)(skb_network_header(skb) + ip_hdrlen(skb));
-	if (!th->syn || !th->ack || !xsp_port_protected(ports, th->source))
-		return NF_ACCEPT;
-	if (skb_ensure_writable(skb, ip_hdrlen(skb) + th->doff * 4))
-		return NF_ACCEPT;
-	iph = ip_hdr(skb);
-	th = (struct tcphdr *)(skb_network_header(skb) + ip_hdrlen(skb));
-
-	if (!ctx || !ctx->syn || iph->daddr != ctx->caddr || iph->saddr != ctx->saddr ||
-	    th->source != ctx->sport || th->dest != ctx->cport) {
-		if (is_req && xsp_req_has_cookie(xn, inet_reqsk(skb->sk))) {
-			xsp_inc(xn, XSP_FAM_V4, XSYNPROXY_STAT_SYNACK_DROPPED);
-			consume_skb(skb);
-			return NF_STOLEN;
-		}
+	if (time_after(jiffies, ctx->armed_at + HZ)) {
+		ctx->armed = false;
 		return NF_ACCEPT;
 	}
+	rw = &ctx->rw;
+	if (rw->t.family != af->family || !af->parse_out(skb, &t, &thoff) ||
+	    skb_ensure_writable(skb, thoff + sizeof(*th)))
+		return NF_ACCEPT;
+	th = (struct tcphdr *)(skb->data + thoff);
+	if (!th->syn || !th->ack || th->dest != rw->t.sport ||
+	    th->source != rw->t.dport || ntohl(th->ack_seq) != rw->isn + 1 ||
+	    memcmp(&t.saddr, &rw->t.saddr, sizeof(t.saddr)) ||
+	    memcmp(&t.daddr, &rw->t.daddr, sizeof(t.daddr)))
+		return NF_ACCEPT;
+	if (skb_ensure_writable(skb, thoff + th->doff * 4))
+		return NF_ACCEPT;
+	th = (struct tcphdr *)(skb->data + thoff);
 
+	ctx->armed = false;
 	/* A SYN-ACK of the kernel's own cookies has no request socket. */
-	if (is_req) {
-		xsp_rewrite_req(ctx, inet_reqsk(skb->sk), th);
+	if (skb->sk && skb->sk->sk_state == TCP_NEW_SYN_RECV) {
+		xsp_rewrite_req(rw, inet_reqsk(skb->sk), th);
 		ctx->rewritten = true;
-		xsp_inc(xn, XSP_FAM_V4, XSYNPROXY_STAT_SYNACK_REWRITTEN);
+		xsp_inc(xn, af->fam, XSYNPROXY_STAT_SYNACK_REWRITTEN);
+	} else {
+		xsp_inc(xn, af->fam, XSYNPROXY_STAT_SYNACK_DROPPED);
 	}
 	ctx->synack = skb;
 	return NF_ACCEPT;
 }
 
-static unsigned int xsp_local_out_end(void *priv, struct sk_buff *skb,
-				      const struct nf_hook_state *state)
+unsigned int xsp_local_out_end(void *priv, struct sk_buff *skb,
+			       const struct nf_hook_state *state)
 {
 	struct xsp_replay *ctx = xsp_replay_get();
 
@@ -707,33 +957,12 @@ static unsigned int xsp_local_out_end(void *priv, struct sk_buff *skb,
 	return NF_STOLEN;
 }
 
-static const struct nf_hook_ops xsp_nf_ops[] = {
-	{
-		.hook		= xsp_pre_routing,
-		.pf		= NFPROTO_IPV4,
-		.hooknum	= NF_INET_PRE_ROUTING,
-		.priority	= XSP_PRI_PRE,
-	},
-	{
-		.hook		= xsp_local_out,
-		.pf		= NFPROTO_IPV4,
-		.hooknum	= NF_INET_LOCAL_OUT,
-		.priority	= XSP_PRI_OUT,
-	},
-	{
-		.hook		= xsp_local_out_end,
-		.pf		= NFPROTO_IPV4,
-		.hooknum	= NF_INET_LOCAL_OUT,
-		.priority	= XSP_PRI_OUT_END,
-	},
-};
-
 int xsp_hooks_register(struct net *net)
 {
-	return nf_register_net_hooks(net, xsp_nf_ops, ARRAY_SIZE(xsp_nf_ops));
+	return xsp_ipv4_register(net);
 }
 
 void xsp_hooks_unregister(struct net *net)
 {
-	nf_unregister_net_hooks(net, xsp_nf_ops, ARRAY_SIZE(xsp_nf_ops));
+	xsp_ipv4_unregister(net);
 }

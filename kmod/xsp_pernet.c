@@ -11,6 +11,7 @@
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
 #include <net/genetlink.h>
+#include <net/tcp.h>
 
 #include "xsp.h"
 
@@ -58,6 +59,42 @@ static struct xsp_ports *xsp_ports_alloc(unsigned int nr)
 static void xsp_keys_free_rcu(struct rcu_head *head)
 {
 	kfree_sensitive(container_of(head, struct xsp_keys, rcu));
+}
+
+/*
+ * The receive window scale tcp_select_initial_window() picks for a listener
+ * whose buffers are not locked. Sampled here, in process context, for the
+ * epochs to come (see struct xsp_keys).
+ */
+static u8 xsp_sample_wscale(const struct net *net)
+{
+	u32 space = max_t(u32, READ_ONCE(net->ipv4.sysctl_tcp_rmem[2]),
+			  READ_ONCE(sysctl_rmem_max));
+
+	return clamp_t(int, ilog2(space) - 15, 0, TCP_MAX_WSCALE);
+}
+
+/*
+ * @k->s moved from epoch @from on: shift the window scales along. What the
+ * datapath used for the epochs in between was wscale[2], the sample taken
+ * before; a new sample only ever applies to epochs nobody has minted in.
+ */
+static void xsp_keys_shift_wscale(struct xsp_keys *k, u64 from,
+				  const struct net *net)
+{
+	u8 next = k->wscale[2];
+
+	if (k->s.epoch == from + 1)
+		k->wscale[0] = k->wscale[1];
+	else
+		k->wscale[0] = next;
+	k->wscale[1] = next;
+	k->wscale[2] = xsp_sample_wscale(net);
+}
+
+static void xsp_keys_init_wscale(struct xsp_keys *k, const struct net *net)
+{
+	memset(k->wscale, xsp_sample_wscale(net), sizeof(k->wscale));
 }
 
 static int xsp_range_find(const struct xsp_ports *p, u16 lo, u16 hi)
@@ -181,7 +218,9 @@ int xsp_keys_replace(struct xsp_net *xn, const u8 *key, bool shared,
 		return -ENOMEM;
 
 	if (epoch_len && epoch_len != new->s.epoch_len) {
+		/* Epochs are renumbered: no cookie in flight survives. */
 		xsp_secrets_init(&new->s, &new->key, epoch_len, now);
+		xsp_keys_init_wscale(new, xn->net);
 		new->prev_key_id = 0;
 	}
 	if (key && !memcmp(key, old->key.bytes, sizeof(old->key.bytes)) &&
@@ -190,12 +229,17 @@ int xsp_keys_replace(struct xsp_net *xn, const u8 *key, bool shared,
 		return 0;
 	}
 	if (key) {
+		u64 from = new->s.epoch;
+
 		memcpy(k.bytes, key, sizeof(k.bytes));
 		new->prev_key_id = new->key_id;
 		new->key = k;
 		new->key_id = xsp_key_id(&k);
 		new->shared = shared;
+		/* A rotate also catches the epoch up, as the refresh would. */
 		xsp_secrets_rotate(&new->s, &k, now);
+		if (new->s.epoch > from)
+			xsp_keys_shift_wscale(new, from, xn->net);
 		memzero_explicit(&k, sizeof(k));
 	}
 	rcu_assign_pointer(xn->keys, new);
@@ -208,13 +252,13 @@ int xsp_keys_replace(struct xsp_net *xn, const u8 *key, bool shared,
  * cookie code still computes the right salts (on the fly, slower), and the
  * refresh work publishes a snapshot for the new epoch.
  */
-const struct xsp_secrets *xsp_secrets_get(struct xsp_net *xn, u64 now_ms)
+const struct xsp_keys *xsp_keys_get(struct xsp_net *xn, u64 now_ms)
 {
 	const struct xsp_keys *k = rcu_dereference(xn->keys);
 
 	if (unlikely(!xsp_secrets_current(&k->s, div_u64(now_ms, MSEC_PER_SEC))))
 		schedule_work(&xn->refresh_work);
-	return &k->s;
+	return k;
 }
 
 static void xsp_refresh_work(struct work_struct *work)
@@ -228,6 +272,8 @@ static void xsp_refresh_work(struct work_struct *work)
 	if (new && xsp_secrets_advance(&new->s, xsp_now())) {
 		if (!new->s.has_prev)
 			new->prev_key_id = 0;
+		if (new->s.epoch > old->s.epoch)
+			xsp_keys_shift_wscale(new, old->s.epoch, xn->net);
 		rcu_assign_pointer(xn->keys, new);
 		call_rcu(&old->rcu, xsp_keys_free_rcu);
 	} else {
@@ -259,6 +305,7 @@ static int __net_init xsp_net_init(struct net *net)
 	keys->key_id = xsp_key_id(&keys->key);
 	xsp_secrets_init(&keys->s, &keys->key, XSP_DEFAULT_EPOCH_LEN,
 			 xsp_now());
+	xsp_keys_init_wscale(keys, net);
 	RCU_INIT_POINTER(xn->keys, keys);
 
 	err = xsp_hooks_register(net);

@@ -46,36 +46,33 @@ void xsp_stats_reset(struct xsp_net *xn)
 /*
  * Called from the PRE_ROUTING hook, in softirq context, so the per-CPU
  * bucket cannot be touched concurrently. Each CPU owns budget / nr_cpus
- * tokens per second: a flood spread by RSS over all CPUs sees the whole
- * budget, and no cacheline is shared between CPUs.
+ * SYN-ACKs per second: a flood spread by RSS over all CPUs sees the whole
+ * budget, and no cacheline is shared between CPUs. Credit is counted in
+ * 1 / (HZ * nr_cpus) of a SYN-ACK, so a budget below the CPU count still
+ * holds: each CPU then answers once every nr_cpus / budget seconds. A CPU
+ * saves up at most one second's share (at least one SYN-ACK).
  */
 bool xsp_budget_take(struct xsp_net *xn)
 {
 	u32 budget = READ_ONCE(xn->budget);
+	u64 unit, cap, elapsed;
 	struct xsp_bucket *b;
 	unsigned long now;
-	u32 rate, add;
-	u64 elapsed;
+	u32 cpus;
 
 	if (!budget)
 		return true;
 
-	rate = max_t(u32, 1, DIV_ROUND_UP(budget, num_online_cpus()));
+	cpus = num_online_cpus();
+	unit = (u64)HZ * cpus;
+	cap = max_t(u64, (u64)budget * HZ, unit);
 	b = this_cpu_ptr(&xn->pcpu->bucket);
 	now = jiffies;
 	elapsed = now - b->stamp;
-	if (elapsed >= HZ) {
-		b->tokens = rate;
-		b->stamp = now;
-	} else {
-		add = div_u64(elapsed * rate, HZ);
-		if (add) {
-			b->tokens = min_t(u32, rate, b->tokens + add);
-			b->stamp = now;
-		}
-	}
-	if (!b->tokens)
+	b->stamp = now;
+	b->credit = min_t(u64, cap, b->credit + min_t(u64, elapsed, HZ) * budget);
+	if (b->credit < unit)
 		return false;
-	b->tokens--;
+	b->credit -= unit;
 	return true;
 }

@@ -69,7 +69,7 @@ test_socat()
 	bg "$SERVER" socat -T30 TCP-LISTEN:7005,reuseaddr,fork EXEC:cat
 	wait_listen "$SERVER" 7005
 	for i in $(seq 1 10); do
-		[ "$(echo "msg$i" | ip netns exec "$CLIENT" socat -T10 - TCP:$SERVER_IP:7005,shut-down)" = "msg$i" ] && ok=$((ok + 1))
+		tcp_echo "$CLIENT" $SERVER_IP 7005 "msg$i" && ok=$((ok + 1))
 	done
 	[ $ok = 10 ]
 	check_err $? "only $ok of 10 socat echoes came back"
@@ -148,7 +148,7 @@ test_no_translation()
 	wait_listen "$SERVER" 7002
 	bg "$CLIENT" tcpdump -i veth-c -nn -S -U -w "$XSP_TMP/cap.pcap" 'tcp port 7002'
 	sleep 3
-	ip netns exec "$CLIENT" socat -T10 - TCP:$SERVER_IP:7002 </dev/null >"$XSP_TMP/hello"
+	ip netns exec "$CLIENT" socat -T10 -t10 - TCP:$SERVER_IP:7002 </dev/null >"$XSP_TMP/hello"
 	sleep 2
 	kill "$XSP_BG_PID"; sleep 1
 	tcpdump -r "$XSP_TMP/cap.pcap" -nn -S 2>/dev/null >"$XSP_TMP/cap.txt"

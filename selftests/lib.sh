@@ -265,6 +265,15 @@ wait_listen()
 	wait_for sh -c "ip netns exec '$1' ss -Htln 'sport = :$2' | grep -q ."
 }
 
+# tcp_echo NETNS HOST PORT MSG: send MSG from NETNS to an echo server at
+# HOST:PORT (an IPv6 HOST in brackets) and check that it comes back. socat
+# waits up to 10 s for the echo after its own EOF: its default of 0.5 s is
+# shorter than a forking echo server takes on a loaded emulated guest.
+tcp_echo()
+{
+	[ "$(echo "$4" | ip netns exec "$1" socat -T10 -t10 - "TCP:$2:$3,shut-down")" = "$4" ]
+}
+
 # bg NETNS CMD...: start CMD in NETNS in the background, killed at cleanup.
 bg()
 {

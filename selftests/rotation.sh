@@ -31,7 +31,7 @@ test_rotate_under_load()
 	rotator=$!
 	defer "kill $rotator 2>/dev/null"
 	for i in $(seq 1 30); do
-		if [ "$(echo "c$i" | ip netns exec "$CLIENT" socat -T10 - TCP:$SERVER_IP:443,shut-down)" = "c$i" ]; then
+		if tcp_echo "$CLIENT" $SERVER_IP 443 "c$i"; then
 			ok=$((ok + 1))
 		else
 			log_info "connection $i failed; counters: $(synctl -n "$SERVER" -j stats)"

@@ -10,7 +10,8 @@ TESTS="
 	test_syncookies_1
 	test_syncookies_2
 	test_accept_queue_full
-	test_synack_retransmit_dropped
+	test_defer_accept_data
+	test_defer_accept_last_chance
 "
 
 setup()
@@ -25,7 +26,7 @@ setup()
 
 echo_ok()
 {
-	[ "$(echo "$1" | ip netns exec "$CLIENT" socat -T10 - TCP:$SERVER_IP:443,shut-down)" = "$1" ]
+	tcp_echo "$CLIENT" $SERVER_IP 443 "$1"
 }
 
 syncookies_case()
@@ -106,16 +107,14 @@ time.sleep(60)" &
 	log_test "full accept queue: counted, and clients complete once it drains"
 }
 
-# TCP_DEFER_ACCEPT keeps the request socket after the pure ACK, so the stack
-# retransmits its SYN-ACK: the module must consume it (the client already
-# has ours), and the client's data must still complete the connection.
-test_synack_retransmit_dropped()
+# TCP_DEFER_ACCEPT keeps the request socket after the pure ACK, and the
+# stack retransmits its SYN-ACK: that request socket carries the cookie ISN,
+# so its retransmissions say what ours said and go to the client as they
+# would without the module (the last one, after the defer period, is how a
+# server-first protocol gets accepted). Either the client's data or its
+# answer to the last SYN-ACK completes the handshake.
+defer_server()
 {
-	local dropped got
-
-	xsp_load
-	setup_pair || { check_err 1 "setup"; log_test "SYN-ACK retransmit"; return; }
-	synctl -n "$SERVER" ports add 7778
 	cat >"$XSP_TMP/defer.py" <<'PY'
 import socket, sys
 s = socket.socket()
@@ -126,34 +125,80 @@ s.listen(8)
 s.settimeout(60)
 c, _ = s.accept()
 c.settimeout(30)
-open(sys.argv[1], "w").write(c.recv(100).decode())
+if sys.argv[2] == "greet":
+    c.sendall(b"hello\n")
+    c.recv(100)
+else:
+    open(sys.argv[1], "w").write(c.recv(100).decode())
 PY
-	bg "$SERVER" python3 "$XSP_TMP/defer.py" "$XSP_TMP/got"
+	bg "$SERVER" python3 "$XSP_TMP/defer.py" "$XSP_TMP/got" "$1"
 	wait_listen "$SERVER" 7778
+}
+
+# synack_isns PCAP: the sequence numbers of the server's SYN-ACKs.
+synack_isns()
+{
+	tcpdump -r "$1" -nn -S 2>/dev/null | grep 'Flags \[S\.' |
+		sed -E 's/.* seq ([0-9]+),.*/\1/'
+}
+
+defer_case()
+{
+	local mode=$1 isns n got
+
+	xsp_load
+	setup_pair || { check_err 1 "setup"; return 1; }
+	synctl -n "$SERVER" ports add 7778
+	defer_server "$mode"
 	check_err $? "listener did not start"
 	synctl -n "$SERVER" -j stats >"$XSP_TMP/s0"
 	bg "$CLIENT" tcpdump -i veth-c -nn -U -w "$XSP_TMP/cap.pcap" 'tcp port 7778 and tcp[tcpflags] & tcp-syn != 0'
 	sleep 2
-	ip netns exec "$CLIENT" python3 -c "
+	if [ "$mode" = greet ]; then
+		got=$(ip netns exec "$CLIENT" python3 -c "
+import socket
+s = socket.create_connection(('$SERVER_IP', 7778), timeout=10)
+s.settimeout(20)
+print(s.recv(100).decode().strip())
+s.sendall(b'bye')")
+		[ "$got" = hello ]
+		check_err $? "the server-first client got '$got'"
+	else
+		ip netns exec "$CLIENT" python3 -c "
 import socket, time
 s = socket.create_connection(('$SERVER_IP', 7778), timeout=10)
 time.sleep(4)
 s.sendall(b'late data')
 time.sleep(3)"
-	check_err $? "client failed"
-	got=$(cat "$XSP_TMP/got" 2>/dev/null)
-	[ "$got" = "late data" ]
-	check_err $? "server got '$got'"
-	dropped=$(xsp_stat_delta synack_dropped "$XSP_TMP/s0" "$SERVER")
-	log_info "synack_dropped +$dropped"
-	[ "$dropped" -ge 1 ]
-	check_err $? "no retransmitted SYN-ACK was consumed"
+		check_err $? "client failed"
+		got=$(cat "$XSP_TMP/got" 2>/dev/null)
+		[ "$got" = "late data" ]
+		check_err $? "server got '$got'"
+	fi
 	sleep 1
 	kill "$XSP_BG_PID" 2>/dev/null
 	sleep 1
-	[ "$(tcpdump -r "$XSP_TMP/cap.pcap" -nn 2>/dev/null | grep -c 'Flags \[S\.')" = 1 ]
-	check_err $? "the client saw more than our one SYN-ACK"
-	log_test "stack SYN-ACK retransmissions are consumed; data completes the handshake"
+	isns=$(synack_isns "$XSP_TMP/cap.pcap")
+	n=$(wc -w <<<"$isns")
+	log_info "SYN-ACKs the client saw: $n, ISNs $(sort -u <<<"$isns" | tr '\n' ' ')"
+	[ "$n" -ge 2 ] && [ "$(sort -u <<<"$isns" | wc -l)" = 1 ]
+	check_err $? "want our SYN-ACK and the stack's retransmissions, all with one ISN"
+	[ "$(xsp_stat_delta synack_rewritten "$XSP_TMP/s0" "$SERVER")" = 1 ]
+	check_err $? "synack_rewritten did not move by one"
+	[ "$(xsp_stat_delta synack_dropped "$XSP_TMP/s0" "$SERVER")" = 0 ]
+	check_err $? "a stack SYN-ACK was consumed"
+}
+
+test_defer_accept_data()
+{
+	defer_case data
+	log_test "TCP_DEFER_ACCEPT: retransmitted SYN-ACKs carry the cookie ISN; data completes the handshake"
+}
+
+test_defer_accept_last_chance()
+{
+	defer_case greet
+	log_test "TCP_DEFER_ACCEPT: the last-chance SYN-ACK reaches the client; a server-first protocol is accepted"
 }
 
 require_root

@@ -1329,18 +1329,26 @@ static int test_epoch_out(void)
 	return fails;
 }
 
-/* The true age in ms of a TSval minted at @mint, read at @now, as expected. */
+/*
+ * The age in ms of a TSval minted at @mint, read at @now, as expected: the
+ * end of the 16 ms unit, the units mod 256, the last 64 of them (a clock
+ * behind) reading as unit 0.
+ */
 static u32 want_age(u64 mint, u64 now)
 {
-	return (u32)(((now >> 4) - (mint >> 4)) * 16 + 15);
+	u64 ticks = ((now >> 4) - (mint >> 4)) % 256;
+
+	return (u32)((ticks >= 192 ? 0 : ticks) * 16 + 15);
 }
 
 /*
  * xsp_cookie_ts_age(): exact at and around 16 ms unit boundaries (and the
  * wrap of the 8-bit field), independent of the TSval's MAC bits; for every
- * age 0..4000 ms at many mint times it is never below the true age, at
- * most 31 ms above, the end of a 16 ms unit, and grows with the age. It is
- * periodic in 4096 ms: older TSvals wrap around (documented, not wanted).
+ * age 0..3071 ms at many mint times it is never below the true age, at
+ * most 30 ms above, the end of a 16 ms unit, and grows with the age. The
+ * last 64 units before the mint time (a checking clock behind the minting
+ * node's) read as the smallest age, 15 ms. It is periodic in 4096 ms:
+ * older TSvals wrap around (documented, not wanted).
  */
 static int test_ts_age(void)
 {
@@ -1361,11 +1369,14 @@ static int test_ts_age(void)
 		{ 100, 140, 47 },
 		{ 0, 1000, 1007 },	/* 1000 = 62 * 16 + 8 */
 		{ 999, 1000, 15 },	/* same unit */
-		{ 0, 4080, 4095 },	/* unit 255: the largest age */
-		{ 0, 4095, 4095 },
+		{ 0, 3071, 3071 },	/* unit 191: the largest age */
+		{ 0, 3072, 15 },	/* unit 192: a clock behind */
+		{ 0, 4080, 15 },
+		{ 0, 4095, 15 },
 		{ 4095, 4096, 31 },	/* field 255 -> 0 */
 		{ 4088, 4100, 31 },
-		{ 4080, 4096 + 4079, 4095 },
+		{ 4080, 4096 + 4079, 15 },
+		{ 4080, 4080 + 3000, 3007 },
 		{ T0_MS, T0_MS + 37, 47 },	/* T0_MS = 16 * k + 9 */
 		{ T0_MS, T0_MS + 6, 15 },
 		{ T0_MS, T0_MS + 7, 31 },
@@ -1397,7 +1408,7 @@ static int test_ts_age(void)
 		EXPECT(got == exact[i].age, "MAC bits 0x5a5a5a: age %u", got);
 	}
 
-	/* real TSvals: every sub-unit offset at several bases, ages 0..4000 */
+	/* real TSvals: every sub-unit offset at several bases, ages 0..3071 */
 	rng_seed(24);
 	rand_key(&k);
 	rand_tuple(&t, AF_INET);
@@ -1411,10 +1422,10 @@ static int test_ts_age(void)
 			o.tstamp = 1;
 			xsp_cookie_mint(&s, &t, 1, &o, &tsval, mint);
 			prev = 0;
-			for (age = 0; age <= 4000; age++) {
+			for (age = 0; age + off < 3072; age++) {
 				got = xsp_cookie_ts_age(tsval, mint + age);
 				over = got - age;
-				EXPECT(got >= age && over <= 31,
+				EXPECT(got >= age && over <= 30,
 				       "mint %" PRIu64 " age %u: got %u", mint,
 				       age, got);
 				EXPECT(got % 16 == 15 && got >= prev &&
@@ -1428,13 +1439,12 @@ static int test_ts_age(void)
 				prev = got;
 				tried++;
 			}
-			/* up to 4080 ms whatever the offset; 4095 at 0 */
-			got = xsp_cookie_ts_age(tsval, mint + 4080);
-			EXPECT(got >= 4080, "mint %" PRIu64 ": age 4080 -> %u",
-			       mint, got);
-			got = xsp_cookie_ts_age(tsval, mint + 4095);
-			EXPECT(off ? got < 4095 : got == 4095,
-			       "mint %" PRIu64 ": age 4095 -> %u", mint, got);
+			/* from unit 192 on: a clock behind, the smallest age */
+			for (age = 3072 - off; age < 4096 - off; age += 5) {
+				got = xsp_cookie_ts_age(tsval, mint + age);
+				EXPECT(got == 15, "mint %" PRIu64 " age %u: got %u",
+				       mint, age, got);
+			}
 			/* wrap: ages of 4096 ms and more read 4096 ms less */
 			for (age = 4096; age < 3 * 4096; age += 7) {
 				got = xsp_cookie_ts_age(tsval, mint + age);
@@ -1446,15 +1456,18 @@ static int test_ts_age(void)
 			}
 			/*
 			 * A check clock behind the mint clock (another node,
-			 * a clock step) reads as an age near 4 s.
+			 * a clock step) reads as the smallest age.
 			 */
 			got = xsp_cookie_ts_age(tsval, mint - off - 1);
-			EXPECT(got == 4095, "mint %" PRIu64 ": 1 ms earlier -> %u",
+			EXPECT(got == 15, "mint %" PRIu64 ": 1 ms earlier -> %u",
+			       mint, got);
+			got = xsp_cookie_ts_age(tsval, mint - off - 1000);
+			EXPECT(got == 15, "mint %" PRIu64 ": 1 s earlier -> %u",
 			       mint, got);
 		}
 	}
 	printf("#   %u ages checked, rounded up by %u..%u ms\n", tried, lo, hi);
-	EXPECT(lo == 0 && hi <= 31, "rounding %u..%u ms", lo, hi);
+	EXPECT(lo == 0 && hi <= 30, "rounding %u..%u ms", lo, hi);
 	return fails;
 }
 
@@ -1692,7 +1705,7 @@ static const struct {
 	{ test_ts_time_field, "TSval time field is the mint ms >> 4, in the MAC only with timestamps" },
 	{ test_ts_time_mac, "TSecr with only the time field altered is INVALID" },
 	{ test_epoch_out, "check reports the mint epoch: current, previous, after a rotate" },
-	{ test_ts_age, "ts_age: exact at unit boundaries, never below the age, <= 31 ms above, wraps at 4096 ms" },
+	{ test_ts_age, "ts_age: exact at unit boundaries, never below the age, <= 30 ms above, a clock behind reads 15 ms, wraps at 4096 ms" },
 	{ test_vectors, "checked-in vectors" },
 };
 

@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * xsynproxy datapath: the family-independent packet walk (xsp_hooks.c) and
+ * the per-family front ends it calls through struct xsp_af (xsp_ipv4.c,
+ * xsp_ipv6.c), in the manner of the stack's tcp_request_sock_ops.
+ */
+#ifndef _XSP_DP_H
+#define _XSP_DP_H
+
+#include <linux/netfilter.h>
+#include <linux/skbuff.h>
+#include <linux/tcp.h>
+#include <net/flow.h>
+#include <net/sock.h>
+
+#include "xsp.h"
+
+/* A TCP segment at one of our hooks, as the packet walk needs it. */
+struct xsp_pkt {
+	struct xsp_tuple	t;	/* as received: the client is the source */
+	unsigned int		thoff;	/* TCP header, from skb->data (L3) */
+	u8			dsfield; /* IPv4 TOS, IPv6 traffic class */
+	bool			frag;	/* an IP fragment, or IPv6 fragment header */
+	bool			srcroute; /* IPv4 source route option */
+	int			dif;	/* interface as TCP will see it */
+	int			sdif;	/* enslaved interface under an l3mdev */
+};
+
+/* Verdicts of a family's input route check. */
+enum xsp_route {
+	XSP_ROUTE_LOCAL,	/* delivered locally, unicast */
+	XSP_ROUTE_OTHER,	/* forwarded, broadcast or multicast */
+	XSP_ROUTE_REJECT,	/* dropped before TCP (martian, rp_filter) */
+};
+
+struct xsp_af {
+	enum xsp_fam	fam;
+	u8		family;		/* AF_INET, AF_INET6 */
+	u8		nfproto;
+	int		ct_priority;	/* conntrack's PRE_ROUTING hook */
+	unsigned int	nhlen;		/* network header of our SYN-ACKs */
+
+	/*
+	 * Network header at skb->data: fills @p. False when the packet is
+	 * not TCP or has no TCP header here (later fragment, truncated).
+	 */
+	bool (*parse)(struct sk_buff *skb, const struct net_device *in,
+		      struct xsp_pkt *p);
+	/* The destination is an address of this host (in @in's l3 domain). */
+	bool (*dst_local)(struct net *net, const struct net_device *in,
+			  const struct xsp_pkt *p);
+	/* What the stack's input route says of @skb; leaves no dst behind. */
+	enum xsp_route (*route_input)(struct sk_buff *skb,
+				      const struct net_device *in,
+				      const struct xsp_pkt *p);
+	/* Sockets as tcp_v[46]_rcv() finds them; a reference to drop. */
+	struct sock *(*lookup_established)(struct net *net,
+					   const struct xsp_pkt *p);
+	/* Listener, no reference. skb->data must be the TCP header. */
+	struct sock *(*lookup_listener)(struct net *net, struct sk_buff *skb,
+					const struct xsp_pkt *p,
+					unsigned int doff);
+	/* The inbound IPsec policy check tcp_v[46]_rcv() applies. */
+	bool (*policy_ok)(struct sock *sk, struct sk_buff *skb);
+	/*
+	 * Route a SYN-ACK to the SYN's source as the stack would for
+	 * listener @sk. NULL: no unicast route.
+	 */
+	struct dst_entry *(*route_reply)(struct net *net, const struct sock *sk,
+					 struct sk_buff *syn,
+					 const struct xsp_pkt *p);
+	/*
+	 * Put the network header in front of the TCP header at skb->data,
+	 * finish the checksums and send it through LOCAL_OUT.
+	 */
+	int (*xmit_synack)(struct net *net, const struct sock *sk,
+			   struct sk_buff *skb, const struct sk_buff *syn,
+			   const struct xsp_pkt *p);
+	/*
+	 * The TCP header at @thoff of a rebuilt SYN changed: fix the network
+	 * header (length, ECN bits, fragment bits) and both checksums.
+	 */
+	void (*finish_syn)(struct sk_buff *skb, unsigned int thoff);
+	/* Addresses of a SYN-ACK at LOCAL_OUT, client = destination. */
+	bool (*parse_out)(struct sk_buff *skb, struct xsp_tuple *t,
+			  unsigned int *thoff);
+	/* PRE_ROUTING hooks of @net for this family. */
+	struct nf_hook_entries __rcu **(*prerouting)(struct net *net);
+};
+
+extern const struct xsp_af xsp_af_inet;
+#if IS_ENABLED(CONFIG_IPV6)
+extern const struct xsp_af xsp_af_inet6;
+#endif
+
+/* Hook functions; each family registers them with .priv = its xsp_af. */
+unsigned int xsp_pre_routing(void *priv, struct sk_buff *skb,
+			     const struct nf_hook_state *state);
+unsigned int xsp_local_in(void *priv, struct sk_buff *skb,
+			  const struct nf_hook_state *state);
+unsigned int xsp_local_out(void *priv, struct sk_buff *skb,
+			   const struct nf_hook_state *state);
+unsigned int xsp_local_out_end(void *priv, struct sk_buff *skb,
+			       const struct nf_hook_state *state);
+
+/* Interfaces as tcp_v[46]_rcv() passes them to socket lookups. */
+static inline void xsp_ifindices(const struct net_device *in, int *dif,
+				 int *sdif)
+{
+	*dif = in->ifindex;
+	*sdif = 0;
+#ifdef CONFIG_NET_L3_MASTER_DEV
+	if (netif_is_l3_slave(in)) {
+		*sdif = in->ifindex;
+		*dif = l3mdev_master_ifindex_rcu(in);
+	}
+#endif
+}
+
+/* Route lookup TOS and scope of a socket: RT_CONN_FLAGS() left after 6.1. */
+#ifdef RT_CONN_FLAGS
+#define XSP_RT_TOS(sk)		RT_CONN_FLAGS(sk)
+#define XSP_RT_SCOPE(sk)	RT_SCOPE_UNIVERSE
+#else
+#define XSP_RT_TOS(sk)		ip_sock_rt_tos(sk)
+#define XSP_RT_SCOPE(sk)	ip_sock_rt_scope(sk)
+#endif
+
+int xsp_ipv4_register(struct net *net);
+void xsp_ipv4_unregister(struct net *net);
+
+#endif /* _XSP_DP_H */

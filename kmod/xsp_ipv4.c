@@ -1,0 +1,297 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * IPv4 front end of the packet walk: parsing, routes, socket lookups and
+ * headers, each as tcp_v4_rcv(), tcp_v4_conn_request() and
+ * tcp_v4_send_synack() do them, so that what we answer or leave alone is
+ * what the stack itself would.
+ */
+#include <linux/inetdevice.h>
+#include <linux/ip.h>
+#include <linux/netfilter_ipv4.h>
+#include <net/inet_ecn.h>
+#include <net/inet_hashtables.h>
+#include <net/ip.h>
+#include <net/route.h>
+#include <net/tcp.h>
+#include <net/xfrm.h>
+
+#include "xsp_dp.h"
+
+/* An LSRR or SSRR option: the stack would answer along the reversed route. */
+static bool xsp4_has_srcroute(const struct iphdr *iph)
+{
+	const u8 *opt = (const u8 *)(iph + 1);
+	int len = iph->ihl * 4 - sizeof(*iph);
+	int i = 0;
+
+	while (i < len) {
+		if (opt[i] == IPOPT_END)
+			break;
+		if (opt[i] == IPOPT_NOOP) {
+			i++;
+			continue;
+		}
+		if (opt[i] == IPOPT_LSRR || opt[i] == IPOPT_SSRR)
+			return true;
+		if (i + 1 >= len || opt[i + 1] < 2)
+			break;
+		i += opt[i + 1];
+	}
+	return false;
+}
+
+/* ip_rcv_core() has validated the header; skb->data is at it. */
+static bool xsp4_parse(struct sk_buff *skb, const struct net_device *in,
+		       struct xsp_pkt *p)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+	const struct tcphdr *th;
+
+	if (iph->protocol != IPPROTO_TCP || iph->frag_off & htons(IP_OFFSET))
+		return false;
+	p->thoff = skb_network_offset(skb) + ip_hdrlen(skb);
+	if (!pskb_may_pull(skb, p->thoff + sizeof(*th)))
+		return false;
+	iph = ip_hdr(skb);
+	th = (const void *)(skb->data + p->thoff);
+	memset(&p->t, 0, sizeof(p->t));
+	p->t.family = AF_INET;
+	p->t.saddr.v4 = iph->saddr;
+	p->t.daddr.v4 = iph->daddr;
+	p->t.sport = th->source;
+	p->t.dport = th->dest;
+	p->dsfield = iph->tos;
+	p->frag = ip_is_fragment(iph);
+	p->srcroute = iph->ihl > 5 && xsp4_has_srcroute(iph);
+	xsp_ifindices(in, &p->dif, &p->sdif);
+	return true;
+}
+
+/*
+ * An address of this host: the local table of @in's l3 domain, so local
+ * routes (AnyIP) count and a VRF's addresses only count in that VRF.
+ */
+static bool xsp4_dst_local(struct net *net, const struct net_device *in,
+			   const struct xsp_pkt *p)
+{
+	return inet_addr_type_dev_table(net, in, p->t.daddr.v4) == RTN_LOCAL;
+}
+
+/*
+ * The stack's own input route decision, with its martian, reverse-path,
+ * broadcast and policy-routing rules; tcp_v4_conn_request() then refuses
+ * SYNs to broadcast and multicast destinations. The dst is dropped again:
+ * hooks after us may still change what the stack routes by.
+ */
+static enum xsp_route xsp4_route_input(struct sk_buff *skb,
+				       const struct net_device *in,
+				       const struct xsp_pkt *p)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+	enum xsp_route ret;
+	struct rtable *rt;
+
+	if (ip_route_input_noref(skb, iph->daddr, iph->saddr, iph->tos,
+				 (struct net_device *)in))
+		return XSP_ROUTE_REJECT;
+	rt = skb_rtable(skb);
+	if (rt->rt_type == RTN_LOCAL &&
+	    !(rt->rt_flags & (RTCF_BROADCAST | RTCF_MULTICAST)))
+		ret = XSP_ROUTE_LOCAL;
+	else
+		ret = XSP_ROUTE_OTHER;
+	skb_dst_drop(skb);
+	return ret;
+}
+
+static struct sock *xsp4_lookup_established(struct net *net,
+					    const struct xsp_pkt *p)
+{
+	return __inet_lookup_established(net, net->ipv4.tcp_death_row.hashinfo,
+					 p->t.saddr.v4, p->t.sport,
+					 p->t.daddr.v4, ntohs(p->t.dport),
+					 p->dif, p->sdif);
+}
+
+static struct sock *xsp4_lookup_listener(struct net *net, struct sk_buff *skb,
+					 const struct xsp_pkt *p,
+					 unsigned int doff)
+{
+	return __inet_lookup_listener(net, net->ipv4.tcp_death_row.hashinfo,
+				      skb, doff, p->t.saddr.v4, p->t.sport,
+				      p->t.daddr.v4, ntohs(p->t.dport),
+				      p->dif, p->sdif);
+}
+
+static bool xsp4_policy_ok(struct sock *sk, struct sk_buff *skb)
+{
+	return xfrm4_policy_check(sk, XFRM_POLICY_IN, skb);
+}
+
+/* inet_csk_route_req() for a request socket that does not exist yet. */
+static struct dst_entry *xsp4_route_reply(struct net *net,
+					  const struct sock *sk,
+					  struct sk_buff *syn,
+					  const struct xsp_pkt *p)
+{
+	struct flowi4 fl4;
+	struct rtable *rt;
+
+	flowi4_init_output(&fl4, inet_request_bound_dev_if(sk, syn),
+			   inet_request_mark(sk, syn), XSP_RT_TOS(sk),
+			   XSP_RT_SCOPE(sk), IPPROTO_TCP,
+			   inet_sk_flowi_flags(sk), p->t.saddr.v4,
+			   p->t.daddr.v4, p->t.sport, p->t.dport, sk->sk_uid);
+	rt = ip_route_output_flow(net, &fl4, sk);
+	if (IS_ERR(rt))
+		return NULL;
+	/* Never a broadcast or multicast SYN-ACK: a reflection to many. */
+	if (rt->rt_type != RTN_UNICAST && rt->rt_type != RTN_LOCAL) {
+		ip_rt_put(rt);
+		return NULL;
+	}
+	return &rt->dst;
+}
+
+/*
+ * ip_build_and_send_pkt() as tcp_v4_send_synack() calls it, but straight to
+ * dst_output(): we answer in PRE_ROUTING, before the filter table has seen
+ * the SYN, so the reply skips OUTPUT too; POST_ROUTING, tc and nft egress
+ * and the route (policy routing, VRF, IPsec) still apply.
+ */
+static int xsp4_xmit_synack(struct net *net, const struct sock *sk,
+			    struct sk_buff *skb, const struct sk_buff *syn,
+			    const struct xsp_pkt *p)
+{
+	struct dst_entry *dst = skb_dst(skb);
+	struct tcphdr *th = tcp_hdr(skb);
+	int ttl = READ_ONCE(inet_sk(sk)->uc_ttl);
+	u8 tos = READ_ONCE(inet_sk(sk)->tos);
+	struct iphdr *iph;
+
+	if (READ_ONCE(net->ipv4.sysctl_tcp_reflect_tos))
+		tos = (p->dsfield & ~INET_ECN_MASK) | (tos & INET_ECN_MASK);
+	th->check = 0;
+	th->check = tcp_v4_check(skb->len, p->t.daddr.v4, p->t.saddr.v4,
+				 csum_partial(th, skb->len, 0));
+	skb->ip_summed = CHECKSUM_NONE;
+
+	iph = skb_push(skb, sizeof(*iph));
+	skb_reset_network_header(skb);
+	iph->version = 4;
+	iph->ihl = sizeof(*iph) / 4;
+	iph->tos = tos;
+	iph->tot_len = htons(skb->len);
+	/* Small packets: DF and no IP ID, as the stack's SYN-ACKs. */
+	iph->id = 0;
+	iph->frag_off = htons(IP_DF);
+	iph->ttl = ttl < 0 ? ip4_dst_hoplimit(dst) : ttl;
+	iph->protocol = IPPROTO_TCP;
+	iph->saddr = p->t.daddr.v4;
+	iph->daddr = p->t.saddr.v4;
+	ip_send_check(iph);
+	skb->protocol = htons(ETH_P_IP);
+	return dst_output(net, NULL, skb);
+}
+
+static void xsp4_finish_syn(struct sk_buff *skb, unsigned int thoff)
+{
+	struct tcphdr *th = (struct tcphdr *)(skb->data + thoff);
+	unsigned int tcplen = skb->len - thoff;
+	struct iphdr *iph = ip_hdr(skb);
+
+	iph->tot_len = htons(skb->len - skb_network_offset(skb));
+	/* A SYN asking for ECN is not ECN-capable itself (RFC 3168 6.1.1). */
+	iph->tos &= ~INET_ECN_MASK;
+	iph->frag_off &= htons(IP_DF);
+	ip_send_check(iph);
+	th->check = 0;
+	th->check = tcp_v4_check(tcplen, iph->saddr, iph->daddr,
+				 csum_partial(th, tcplen, 0));
+}
+
+static bool xsp4_parse_out(struct sk_buff *skb, struct xsp_tuple *t,
+			   unsigned int *thoff)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+
+	if (iph->protocol != IPPROTO_TCP || ip_is_fragment(iph))
+		return false;
+	memset(t, 0, sizeof(*t));
+	t->family = AF_INET;
+	t->saddr.v4 = iph->daddr;
+	t->daddr.v4 = iph->saddr;
+	*thoff = skb_network_offset(skb) + ip_hdrlen(skb);
+	return true;
+}
+
+static struct nf_hook_entries __rcu **xsp4_prerouting(struct net *net)
+{
+	return &net->nf.hooks_ipv4[NF_INET_PRE_ROUTING];
+}
+
+const struct xsp_af xsp_af_inet = {
+	.fam			= XSP_FAM_V4,
+	.family			= AF_INET,
+	.nfproto		= NFPROTO_IPV4,
+	.ct_priority		= NF_IP_PRI_CONNTRACK,
+	.nhlen			= sizeof(struct iphdr),
+	.parse			= xsp4_parse,
+	.dst_local		= xsp4_dst_local,
+	.route_input		= xsp4_route_input,
+	.lookup_established	= xsp4_lookup_established,
+	.lookup_listener	= xsp4_lookup_listener,
+	.policy_ok		= xsp4_policy_ok,
+	.route_reply		= xsp4_route_reply,
+	.xmit_synack		= xsp4_xmit_synack,
+	.finish_syn		= xsp4_finish_syn,
+	.parse_out		= xsp4_parse_out,
+	.prerouting		= xsp4_prerouting,
+};
+
+/*
+ * PRE_ROUTING right after destination NAT: conntrack and NAT have decided
+ * where the packet goes, user chains up to dstnat priority have seen it.
+ * LOCAL_IN last: after every hook that may queue or drop the SYN.
+ * LOCAL_OUT around conntrack: rewrite before it, consume after it.
+ */
+static const struct nf_hook_ops xsp4_ops[] = {
+	{
+		.hook		= xsp_pre_routing,
+		.priv		= (void *)&xsp_af_inet,
+		.pf		= NFPROTO_IPV4,
+		.hooknum	= NF_INET_PRE_ROUTING,
+		.priority	= NF_IP_PRI_NAT_DST + 1,
+	},
+	{
+		.hook		= xsp_local_in,
+		.priv		= (void *)&xsp_af_inet,
+		.pf		= NFPROTO_IPV4,
+		.hooknum	= NF_INET_LOCAL_IN,
+		.priority	= NF_IP_PRI_LAST - 1,
+	},
+	{
+		.hook		= xsp_local_out,
+		.priv		= (void *)&xsp_af_inet,
+		.pf		= NFPROTO_IPV4,
+		.hooknum	= NF_INET_LOCAL_OUT,
+		.priority	= NF_IP_PRI_CONNTRACK_DEFRAG - 10,
+	},
+	{
+		.hook		= xsp_local_out_end,
+		.priv		= (void *)&xsp_af_inet,
+		.pf		= NFPROTO_IPV4,
+		.hooknum	= NF_INET_LOCAL_OUT,
+		.priority	= NF_IP_PRI_CONNTRACK + 1,
+	},
+};
+
+int xsp_ipv4_register(struct net *net)
+{
+	return nf_register_net_hooks(net, xsp4_ops, ARRAY_SIZE(xsp4_ops));
+}
+
+void xsp_ipv4_unregister(struct net *net)
+{
+	nf_unregister_net_hooks(net, xsp4_ops, ARRAY_SIZE(xsp4_ops));
+}
