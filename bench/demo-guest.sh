@@ -206,9 +206,12 @@ legit_new()
 FLOOD_ON=0
 NEXT_ACTION=
 set_phase() { echo "$1" >"$PHASEFILE.new" && mv "$PHASEFILE.new" "$PHASEFILE"; }
+# The generator runs without a time limit (-t 0) and stop_flood ends it
+# after the last protected second: the phases count ticks, which drift on a
+# slow guest, so no duration given up front can match them.
 start_flood()
 {
-	BN_GEN_OUT=$TMPD/gen bn_flood -r "$RATE" -t $((P_FLOOD + P_PROT + 30))
+	BN_GEN_OUT=$TMPD/gen bn_flood -r "$RATE" -t 0
 	FLOOD_ON=1
 	set_phase flood
 }
