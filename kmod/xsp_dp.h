@@ -41,15 +41,20 @@ struct xsp_af {
 	unsigned int	nhlen;		/* network header of our SYN-ACKs */
 
 	/*
-	 * Network header at skb->data: fills @p. False when the packet is
-	 * not TCP or has no TCP header here (later fragment, truncated).
+	 * Network header at skb->data, at PRE_ROUTING or LOCAL_IN: fills @p
+	 * and pulls the TCP header's first 20 bytes into the linear area.
+	 * False when the packet is not TCP or has no TCP header here (a
+	 * later fragment, truncated).
 	 */
-	bool (*parse)(struct sk_buff *skb, const struct net_device *in,
+	bool (*parse)(struct sk_buff *skb, const struct nf_hook_state *state,
 		      struct xsp_pkt *p);
-	/* The destination is an address of this host (in @in's l3 domain). */
+	/* PRE_ROUTING: the destination is an address of this host. */
 	bool (*dst_local)(struct net *net, const struct net_device *in,
 			  const struct xsp_pkt *p);
-	/* What the stack's input route says of @skb; leaves no dst behind. */
+	/*
+	 * PRE_ROUTING: what the stack's input route will say of @skb; leaves
+	 * no dst behind. LOCAL_IN: what it said.
+	 */
 	enum xsp_route (*route_input)(struct sk_buff *skb,
 				      const struct net_device *in,
 				      const struct xsp_pkt *p);
@@ -71,7 +76,7 @@ struct xsp_af {
 					 const struct xsp_pkt *p);
 	/*
 	 * Put the network header in front of the TCP header at skb->data,
-	 * finish the checksums and send it through LOCAL_OUT.
+	 * finish the checksums and send it to dst_output().
 	 */
 	int (*xmit_synack)(struct net *net, const struct sock *sk,
 			   struct sk_buff *skb, const struct sk_buff *syn,

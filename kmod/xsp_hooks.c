@@ -4,11 +4,14 @@
  * ends (xsp_ipv4.c, xsp_ipv6.c) parse, route, look sockets up and build
  * network headers for it through struct xsp_af.
  *
- * PRE_ROUTING, after conntrack and destination NAT:
+ * LOCAL_IN, after the filter table, last but conntrack's confirm:
  *   SYN to a protected port of a local listener
  *            -> cookie SYN-ACK to dst_output() (POST_ROUTING on), SYN
  *               consumed; conntrack never confirms the SYN's entry, the
- *               SYN-ACK is untracked.
+ *               SYN-ACK is untracked. The stack has routed the SYN and
+ *               the user's rules have let it in: we answer exactly what
+ *               the stack would answer.
+ * PRE_ROUTING, after conntrack and destination NAT:
  *   ACK with no socket, to a local listener
  *            -> cookie checked; if valid, the client's SYN is rebuilt from
  *               a copy of the ACK (so it keeps the ACK's device, marks,
@@ -17,7 +20,7 @@
  *   Anything else (forwarded, NATed, no listener, a source the stack
  *   rejects...) is left alone and counted: the stack does with it exactly
  *   what it does without this module.
- * LOCAL_IN, last:
+ * LOCAL_IN, as above:
  *   a rebuilt SYN about to reach TCP -> this CPU arms a rewrite for the
  *               SYN-ACK TCP will send for it.
  * LOCAL_OUT, before conntrack:
@@ -439,23 +442,6 @@ static int xsp_send_synack(struct xsp_net *xn, const struct xsp_af *af,
 	return 0;
 }
 
-/*
- * A rebuilt SYN coming round again (queued before us and reinjected): it
- * carries a cookie that validates for its own tuple and ISN.
- */
-static bool xsp_syn_is_replay(struct xsp_net *xn, const struct xsp_pkt *p,
-			      const struct tcphdr *th,
-			      const struct xsp_tcpopts *o, u64 now)
-{
-	struct xsp_rewrite rw;
-	struct xsp_opts dec;
-
-	if (!th->ack_seq)
-		return false;
-	return !xsp_decode(xn, &p->t, ntohl(th->seq), ntohl(th->ack_seq),
-			   o->tstamp, o->tsecr, now, &dec, &rw);
-}
-
 static unsigned int xsp_step_aside(struct xsp_net *xn, const struct xsp_af *af,
 				   enum xsynproxy_stat why)
 {
@@ -467,7 +453,6 @@ static unsigned int xsp_syn(struct xsp_net *xn, const struct xsp_af *af,
 			    struct sk_buff *skb, struct xsp_pkt *p,
 			    const struct nf_hook_state *state)
 {
-	struct xsp_replay *ctx = xsp_replay_get();
 	struct net *net = state->net;
 	struct xsp_tcpopts copts;
 	const struct tcphdr *th;
@@ -476,43 +461,40 @@ static unsigned int xsp_syn(struct xsp_net *xn, const struct xsp_af *af,
 	u64 now;
 	int err;
 
-	if (ctx && ctx->syn == skb)
-		return NF_ACCEPT;	/* our own replay, passing by */
-
-	th = (const void *)(skb->data + p->thoff);	/* pulled by parse() */
-	doff = th->doff * 4;
+	xsp_inc(xn, af->fam, XSYNPROXY_STAT_SYN_RECV);
 	if (p->frag) {
-		xsp_inc(xn, af->fam, XSYNPROXY_STAT_SYN_RECV);
 		xsp_inc(xn, af->fam, XSYNPROXY_STAT_SYN_FRAGMENT);
 		return NF_DROP;
 	}
+	th = (const void *)(skb->data + p->thoff);	/* pulled by parse() */
+	doff = th->doff * 4;
 	if (th->rst || th->fin || doff < sizeof(*th) ||
 	    !pskb_may_pull(skb, p->thoff + doff) ||
 	    !xsp_opts_of(skb, p->thoff, &copts))
 		goto malformed;
-	th = (const void *)(skb->data + p->thoff);
-	now = xsp_now_ms();
-	if (unlikely(th->ack_seq) && xsp_syn_is_replay(xn, p, th, &copts, now))
-		return NF_ACCEPT;	/* a queued replay, reinjected */
-	xsp_inc(xn, af->fam, XSYNPROXY_STAT_SYN_RECV);
 
-	/* Steered to a socket (TPROXY) or DNATed: not a local listener's. */
-	if (skb->sk || xsp_nated(skb))
-		return xsp_step_aside(xn, af, XSYNPROXY_STAT_SYN_NAT);
-	if (!af->dst_local(net, state->in, p))
-		return xsp_step_aside(xn, af, XSYNPROXY_STAT_SYN_NOT_LOCAL);
-	if (nf_checksum(skb, state->hook, p->thoff, IPPROTO_TCP, af->family)) {
-		xsp_inc(xn, af->fam, XSYNPROXY_STAT_SYN_BAD_CSUM);
-		return NF_DROP;
-	}
 	/*
 	 * A SYN for a 4-tuple a socket still holds is the stack's to judge:
 	 * a client reusing its port while we are in TIME_WAIT gets a new
 	 * connection from tcp_timewait_state_process(), a SYN to an
 	 * established socket a challenge ACK. Answered with a cookie
 	 * instead, the client's ACK would reach that socket and the client
-	 * would hang until TIME_WAIT ends.
+	 * would hang until TIME_WAIT ends. Early demux may have found it;
+	 * a listener there was put by TPROXY.
 	 */
+	if (skb->sk)
+		return xsp_step_aside(xn, af, skb->sk->sk_state == TCP_LISTEN ?
+				      XSYNPROXY_STAT_SYN_NAT :
+				      XSYNPROXY_STAT_SYN_TO_SOCKET);
+	if (xsp_nated(skb))
+		return xsp_step_aside(xn, af, XSYNPROXY_STAT_SYN_NAT);
+	/* tcp_v[46]_conn_request() refuses broadcast and multicast. */
+	if (af->route_input(skb, state->in, p) != XSP_ROUTE_LOCAL)
+		return xsp_step_aside(xn, af, XSYNPROXY_STAT_SYN_NOT_LOCAL);
+	if (nf_checksum(skb, state->hook, p->thoff, IPPROTO_TCP, af->family)) {
+		xsp_inc(xn, af->fam, XSYNPROXY_STAT_SYN_BAD_CSUM);
+		return NF_DROP;
+	}
 	if (xsp_tuple_has_socket(af, net, p))
 		return xsp_step_aside(xn, af, XSYNPROXY_STAT_SYN_TO_SOCKET);
 	sk = xsp_listener(af, net, skb, p, doff);
@@ -520,14 +502,6 @@ static unsigned int xsp_syn(struct xsp_net *xn, const struct xsp_af *af,
 		return xsp_step_aside(xn, af, XSYNPROXY_STAT_SYN_NO_LISTENER);
 	if (p->srcroute || xsp_listener_unsupported(sk, &copts))
 		return xsp_step_aside(xn, af, XSYNPROXY_STAT_SYN_UNSUPPORTED);
-	switch (af->route_input(skb, state->in, p)) {
-	case XSP_ROUTE_LOCAL:
-		break;
-	case XSP_ROUTE_OTHER:
-		return xsp_step_aside(xn, af, XSYNPROXY_STAT_SYN_NOT_LOCAL);
-	case XSP_ROUTE_REJECT:
-		return xsp_step_aside(xn, af, XSYNPROXY_STAT_SYN_ROUTE_REJECT);
-	}
 	if (!af->policy_ok(sk, skb))
 		return xsp_step_aside(xn, af, XSYNPROXY_STAT_SYN_POLICY);
 
@@ -535,6 +509,7 @@ static unsigned int xsp_syn(struct xsp_net *xn, const struct xsp_af *af,
 		xsp_inc(xn, af->fam, XSYNPROXY_STAT_SYN_OVER_BUDGET);
 		return NF_DROP;
 	}
+	now = xsp_now_ms();
 	err = xsp_send_synack(xn, af, net, skb, p, sk, &copts, now);
 	if (err == -EHOSTUNREACH)
 		return xsp_step_aside(xn, af, XSYNPROXY_STAT_SYN_NO_ROUTE);
@@ -544,7 +519,6 @@ static unsigned int xsp_syn(struct xsp_net *xn, const struct xsp_af *af,
 	return NF_STOLEN;
 
 malformed:
-	xsp_inc(xn, af->fam, XSYNPROXY_STAT_SYN_RECV);
 	xsp_inc(xn, af->fam, XSYNPROXY_STAT_SYN_MALFORMED);
 	return NF_DROP;
 }
@@ -763,7 +737,7 @@ static unsigned int xsp_ack(struct xsp_net *xn, const struct xsp_af *af,
 	/* What the stack drops before TCP, it drops with us too. */
 	if (af->route_input(skb, state->in, p) != XSP_ROUTE_LOCAL ||
 	    !af->policy_ok(sk, skb))
-		return NF_ACCEPT;
+		return xsp_step_aside(xn, af, XSYNPROXY_STAT_ACK_REJECTED);
 	return xsp_replay(xn, af, skb, p, &o, &aopts, &rw, state);
 }
 
@@ -782,21 +756,14 @@ unsigned int xsp_pre_routing(void *priv, struct sk_buff *skb,
 	/* The VRF's second pass: the first one, on the slave, decided. */
 	if (netif_is_l3_master(state->in))
 		return NF_ACCEPT;
-	if (!af->parse(skb, state->in, &p))
+	if (!af->parse(skb, state, &p))
 		return NF_ACCEPT;
 	th = (const void *)(skb->data + p.thoff);
-	if (!xsp_port_protected(ports, th->dest))
+	if (!th->ack || th->syn || th->rst ||
+	    !xsp_port_protected(ports, th->dest) ||
+	    READ_ONCE(state->net->ipv4.sysctl_tcp_syncookies) == 2)
 		return NF_ACCEPT;
-	if (READ_ONCE(state->net->ipv4.sysctl_tcp_syncookies) == 2) {
-		if (th->syn && !th->ack)
-			xsp_inc(xn, af->fam, XSYNPROXY_STAT_SYN_BYPASS);
-		return NF_ACCEPT;
-	}
-	if (th->syn && !th->ack)
-		return xsp_syn(xn, af, skb, &p, state);
-	if (th->ack && !th->syn && !th->rst)
-		return xsp_ack(xn, af, skb, &p, state);
-	return NF_ACCEPT;
+	return xsp_ack(xn, af, skb, &p, state);
 }
 
 /* ---- LOCAL_IN: arm the rewrite for a rebuilt SYN ----------------------- */
@@ -827,22 +794,30 @@ unsigned int xsp_local_in(void *priv, struct sk_buff *skb,
 		return NF_ACCEPT;
 	}
 	ports = xsp_ports_active(xn);
-	if (likely(!ports) || !af->parse(skb, state->in, &p))
+	if (likely(!ports) || !af->parse(skb, state, &p))
 		return NF_ACCEPT;
 	th = (const void *)(skb->data + p.thoff);
-	if (!th->syn || th->ack || !th->ack_seq ||
-	    !xsp_port_protected(ports, th->dest))
+	if (!th->syn || th->ack || !xsp_port_protected(ports, th->dest))
 		return NF_ACCEPT;
+	if (READ_ONCE(state->net->ipv4.sysctl_tcp_syncookies) == 2) {
+		xsp_inc(xn, af->fam, XSYNPROXY_STAT_SYN_BYPASS);
+		return NF_ACCEPT;
+	}
+	if (likely(!th->ack_seq))
+		return xsp_syn(xn, af, skb, &p, state);
+
 	/* A SYN with an acknowledgment number: maybe a queued replay. */
-	if (!pskb_may_pull(skb, p.thoff + th->doff * 4) ||
-	    !xsp_opts_of(skb, p.thoff, &opts))
-		return NF_ACCEPT;
-	th = (const void *)(skb->data + p.thoff);
-	if (xsp_decode(xn, &p.t, ntohl(th->seq), ntohl(th->ack_seq),
-		       opts.tstamp, opts.tsecr, xsp_now_ms(), &dec, &ctx->rw))
-		return NF_ACCEPT;
-	xsp_arm(ctx);
-	return NF_ACCEPT;
+	if (pskb_may_pull(skb, p.thoff + th->doff * 4) &&
+	    th->doff * 4 >= sizeof(*th) && xsp_opts_of(skb, p.thoff, &opts)) {
+		th = (const void *)(skb->data + p.thoff);
+		if (!xsp_decode(xn, &p.t, ntohl(th->seq), ntohl(th->ack_seq),
+				opts.tstamp, opts.tsecr, xsp_now_ms(), &dec,
+				&ctx->rw)) {
+			xsp_arm(ctx);
+			return NF_ACCEPT;
+		}
+	}
+	return xsp_syn(xn, af, skb, &p, state);
 }
 
 /* ---- LOCAL_OUT: the stack's SYN-ACK for a replayed SYN ----------------- */

@@ -41,7 +41,7 @@ static bool xsp4_has_srcroute(const struct iphdr *iph)
 }
 
 /* ip_rcv_core() has validated the header; skb->data is at it. */
-static bool xsp4_parse(struct sk_buff *skb, const struct net_device *in,
+static bool xsp4_parse(struct sk_buff *skb, const struct nf_hook_state *state,
 		       struct xsp_pkt *p)
 {
 	const struct iphdr *iph = ip_hdr(skb);
@@ -61,9 +61,16 @@ static bool xsp4_parse(struct sk_buff *skb, const struct net_device *in,
 	p->t.sport = th->source;
 	p->t.dport = th->dest;
 	p->dsfield = iph->tos;
-	p->frag = ip_is_fragment(iph);
 	p->srcroute = iph->ihl > 5 && xsp4_has_srcroute(iph);
-	xsp_ifindices(in, &p->dif, &p->sdif);
+	if (state->hook == NF_INET_LOCAL_IN) {
+		/* Reassembled by now: ip_defrag() left its mark. */
+		p->frag = IPCB(skb)->frag_max_size;
+		p->dif = inet_iif(skb);
+		p->sdif = inet_sdif(skb);
+	} else {
+		p->frag = ip_is_fragment(iph);
+		xsp_ifindices(state->in, &p->dif, &p->sdif);
+	}
 	return true;
 }
 
@@ -80,19 +87,20 @@ static bool xsp4_dst_local(struct net *net, const struct net_device *in,
 /*
  * The stack's own input route decision, with its martian, reverse-path,
  * broadcast and policy-routing rules; tcp_v4_conn_request() then refuses
- * SYNs to broadcast and multicast destinations. The dst is dropped again:
- * hooks after us may still change what the stack routes by.
+ * SYNs to broadcast and multicast destinations. In PRE_ROUTING the dst is
+ * dropped again: hooks after us may still change what the stack routes by.
  */
 static enum xsp_route xsp4_route_input(struct sk_buff *skb,
 				       const struct net_device *in,
 				       const struct xsp_pkt *p)
 {
 	const struct iphdr *iph = ip_hdr(skb);
+	bool lookup = !skb_dst(skb);
 	enum xsp_route ret;
 	struct rtable *rt;
 
-	if (ip_route_input_noref(skb, iph->daddr, iph->saddr, iph->tos,
-				 (struct net_device *)in))
+	if (lookup && ip_route_input_noref(skb, iph->daddr, iph->saddr,
+					   iph->tos, (struct net_device *)in))
 		return XSP_ROUTE_REJECT;
 	rt = skb_rtable(skb);
 	if (rt->rt_type == RTN_LOCAL &&
@@ -100,7 +108,8 @@ static enum xsp_route xsp4_route_input(struct sk_buff *skb,
 		ret = XSP_ROUTE_LOCAL;
 	else
 		ret = XSP_ROUTE_OTHER;
-	skb_dst_drop(skb);
+	if (lookup)
+		skb_dst_drop(skb);
 	return ret;
 }
 
@@ -250,10 +259,13 @@ const struct xsp_af xsp_af_inet = {
 };
 
 /*
- * PRE_ROUTING right after destination NAT: conntrack and NAT have decided
- * where the packet goes, user chains up to dstnat priority have seen it.
- * LOCAL_IN last: after every hook that may queue or drop the SYN.
- * LOCAL_OUT around conntrack: rewrite before it, consume after it.
+ * PRE_ROUTING right after destination NAT, for ACKs: conntrack and NAT
+ * have decided where the packet goes, and the replayed SYN still meets
+ * every hook the client's SYN met. LOCAL_IN last but conntrack's confirm,
+ * for SYNs: after the routing decision and every hook (filter rules,
+ * NFQUEUE) that may queue or drop them, so what we answer is what the
+ * stack would. LOCAL_OUT around conntrack: rewrite before it, consume
+ * after it.
  */
 static const struct nf_hook_ops xsp4_ops[] = {
 	{

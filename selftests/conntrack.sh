@@ -76,7 +76,7 @@ PY
 
 test_flood_no_entries()
 {
-	local c0 c1 answered recv martian
+	local c0 c1 answered recv
 
 	require_cmd hping3
 	setup || { check_err 1 "setup"; log_test "flood conntrack"; return; }
@@ -89,13 +89,11 @@ test_flood_no_entries()
 	c1=$(ip netns exec "$SERVER" cat /proc/sys/net/netfilter/nf_conntrack_count)
 	answered=$(xsp_stat_delta syn_answered "$XSP_TMP/s0" "$SERVER")
 	recv=$(xsp_stat_delta syn_recv "$XSP_TMP/s0" "$SERVER")
-	# Random sources include martians (multicast, 0/8, 127/8): the stack
-	# drops those before TCP, and so the module leaves them to it.
-	martian=$(xsp_stat_delta syn_route_reject "$XSP_TMP/s0" "$SERVER")
-	log_info "3000 spoofed SYNs: $recv seen, $answered answered, $martian martian, conntrack $c0 -> $c1"
-	[ "$recv" -ge 2900 ] && [ $((answered + martian)) = "$recv" ] &&
-		[ "$martian" -le $((recv / 10)) ]
-	check_err $? "of $recv SYNs $answered answered and $martian martian"
+	# Random sources include martians (multicast, 0/8, 127/8, about 7 %):
+	# the stack drops those before they reach the module.
+	log_info "3000 spoofed SYNs: $recv reached the module, $answered answered, conntrack $c0 -> $c1"
+	[ "$recv" -ge 2600 ] && [ "$answered" = "$recv" ]
+	check_err $? "of $recv SYNs $answered answered"
 	[ "$c1" -le "$c0" ]
 	check_err $? "conntrack grew from $c0 to $c1"
 	log_test "spoofed SYNs create no conntrack entries"

@@ -8,7 +8,7 @@ import random
 import re
 import time
 
-from scapy.all import IP, TCP, Raw, conf, raw, send, sniff, sr1  # noqa: E402
+from scapy.all import IP, TCP, Raw, conf, fragment, raw, send, sniff, sr1  # noqa: E402
 from scapy.layers.inet import in4_chksum  # noqa: E402
 
 import xsp_scapy as x
@@ -285,9 +285,18 @@ def test_malformed():
     silent("option length 0",
            tcp_raw(bytes(zero) + bytes([8, 0, 0, 0])),
            "syn_malformed")
-    frag = x.syn(PORT, x.sport(), 1, opts_for())
-    frag[IP].flags = "MF"
-    silent("first fragment of a SYN", frag, "syn_fragment")
+    # A whole SYN in two fragments: reassembled, then refused (no client
+    # fragments a SYN; a cookie proxy that answered would help evasion).
+    frags = fragment(x.syn(PORT, x.sport(), 1, opts_for(ts=True)), fragsize=24)
+    before = x.stats()
+    send(frags[:-1])
+    quiet = x.no_reply(frags[-1])
+    after = x.stats()
+    d = x.delta(before, after, "syn_fragment")
+    x.result(quiet and d == 1 and len(frags) == 2 and
+             x.delta(before, after, "syn_answered") == 0,
+             "no reply: SYN in two IP fragments",
+             f"quiet={quiet} syn_fragment+={d} fragments={len(frags)}")
 
 
 def test_syn_to_socket():

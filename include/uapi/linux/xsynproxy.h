@@ -211,18 +211,19 @@ enum xsynproxy_state {
  *			holds their 4-tuple (TIME_WAIT, established, request):
  *			the stack decides, as without the module.
  *
- * The SYN_* counters below count SYNs to a protected port that xsynproxy
- * steps aside from: it leaves them to the stack untouched, which then does
- * exactly what it does without the module (answers, forwards, refuses or
- * drops them).
+ * The counters below, but SYN_FRAGMENT and REPLAY_DEFERRED, count packets
+ * to a protected port that xsynproxy steps aside from: it leaves them to
+ * the stack untouched, which then does exactly what it does without the
+ * module (answers, forwards, refuses or drops them).
  *
- * SYN_NOT_LOCAL	the destination is not a local unicast address of the
- *			namespace (or of the VRF): forwarded, bridged,
- *			broadcast or multicast traffic.
- * SYN_ROUTE_REJECT	the input route check rejects the source (martian,
- *			reverse-path filter): the stack drops such SYNs.
+ * SYN_NOT_LOCAL	the destination is a local broadcast or multicast
+ *			address (the stack never answers those). Forwarded
+ *			and bridged SYNs never reach the hook that answers.
+ * ACK_REJECTED	ACKs with a valid cookie that the stack would drop
+ *			before TCP (martian or reverse-path-failing source,
+ *			IPsec inbound policy): left to it, no replay.
  * SYN_NAT		the connection is destination-NATed (DNAT, REDIRECT)
- *			or steered to a socket (TPROXY) before us.
+ *			or steered to a socket (TPROXY).
  * SYN_NO_LISTENER	no listening socket: the stack refuses the connection.
  * SYN_POLICY		the IPsec inbound policy rejects the SYN: the stack
  *			drops it.
@@ -257,7 +258,7 @@ enum xsynproxy_stat {
 	XSYNPROXY_STAT_REPLAY_FAILED,
 	XSYNPROXY_STAT_SYN_TO_SOCKET,
 	XSYNPROXY_STAT_SYN_NOT_LOCAL,
-	XSYNPROXY_STAT_SYN_ROUTE_REJECT,
+	XSYNPROXY_STAT_ACK_REJECTED,
 	XSYNPROXY_STAT_SYN_NAT,
 	XSYNPROXY_STAT_SYN_NO_LISTENER,
 	XSYNPROXY_STAT_SYN_POLICY,
