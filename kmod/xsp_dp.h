@@ -38,7 +38,7 @@ struct xsp_af {
 	u8		family;		/* AF_INET, AF_INET6 */
 	u8		nfproto;
 	int		ct_priority;	/* conntrack's PRE_ROUTING hook */
-	unsigned int	nhlen;		/* network header of our SYN-ACKs */
+	bool		replay_frags;	/* a first fragment's ACK can replay */
 
 	/*
 	 * Network header at skb->data, at PRE_ROUTING or LOCAL_IN: fills @p
@@ -49,8 +49,8 @@ struct xsp_af {
 	bool (*parse)(struct sk_buff *skb, const struct nf_hook_state *state,
 		      struct xsp_pkt *p);
 	/* PRE_ROUTING: the destination is an address of this host. */
-	bool (*dst_local)(struct net *net, const struct net_device *in,
-			  const struct xsp_pkt *p);
+	bool (*dst_local)(struct net *net, struct sk_buff *skb,
+			  const struct net_device *in, const struct xsp_pkt *p);
 	/*
 	 * PRE_ROUTING: what the stack's input route will say of @skb; leaves
 	 * no dst behind. LOCAL_IN: what it said.
@@ -67,6 +67,8 @@ struct xsp_af {
 					unsigned int doff);
 	/* The inbound IPsec policy check tcp_v[46]_rcv() applies. */
 	bool (*policy_ok)(struct sock *sk, struct sk_buff *skb);
+	/* Listener options our SYN-ACK cannot reproduce (IPv6 tx options). */
+	bool (*listener_unsupported)(const struct sock *sk);
 	/*
 	 * Route a SYN-ACK to the SYN's source as the stack would for
 	 * listener @sk. NULL: no unicast route.
@@ -133,5 +135,9 @@ static inline void xsp_ifindices(const struct net_device *in, int *dif,
 
 int xsp_ipv4_register(struct net *net);
 void xsp_ipv4_unregister(struct net *net);
+#if IS_ENABLED(CONFIG_IPV6)
+int xsp_ipv6_register(struct net *net);
+void xsp_ipv6_unregister(struct net *net);
+#endif
 
 #endif /* _XSP_DP_H */

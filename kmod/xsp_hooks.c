@@ -500,7 +500,8 @@ static unsigned int xsp_syn(struct xsp_net *xn, const struct xsp_af *af,
 	sk = xsp_listener(af, net, skb, p, doff);
 	if (!sk)
 		return xsp_step_aside(xn, af, XSYNPROXY_STAT_SYN_NO_LISTENER);
-	if (p->srcroute || xsp_listener_unsupported(sk, &copts))
+	if (p->srcroute || xsp_listener_unsupported(sk, &copts) ||
+	    af->listener_unsupported(sk))
 		return xsp_step_aside(xn, af, XSYNPROXY_STAT_SYN_UNSUPPORTED);
 	if (!af->policy_ok(sk, skb))
 		return xsp_step_aside(xn, af, XSYNPROXY_STAT_SYN_POLICY);
@@ -707,7 +708,8 @@ static unsigned int xsp_ack(struct xsp_net *xn, const struct xsp_af *af,
 	 * usual, and so does traffic that is not for a local listener: only
 	 * segments a listener would answer with a reset pay a MAC.
 	 */
-	if (skb->sk || xsp_nated(skb) || !af->dst_local(net, state->in, p))
+	if (skb->sk || xsp_nated(skb) || (p->frag && !af->replay_frags) ||
+	    !af->dst_local(net, skb, state->in, p))
 		return NF_ACCEPT;
 	th = (const void *)(skb->data + p->thoff);
 	doff = th->doff * 4;
@@ -934,10 +936,30 @@ unsigned int xsp_local_out_end(void *priv, struct sk_buff *skb,
 
 int xsp_hooks_register(struct net *net)
 {
-	return xsp_ipv4_register(net);
+	int err;
+
+	err = xsp_ipv4_register(net);
+	if (err)
+		goto err_ipv4;
+#if IS_ENABLED(CONFIG_IPV6)
+	err = xsp_ipv6_register(net);
+	if (err)
+		goto err_ipv6;
+#endif
+	return 0;
+
+#if IS_ENABLED(CONFIG_IPV6)
+err_ipv6:
+	xsp_ipv4_unregister(net);
+#endif
+err_ipv4:
+	return err;
 }
 
 void xsp_hooks_unregister(struct net *net)
 {
+#if IS_ENABLED(CONFIG_IPV6)
+	xsp_ipv6_unregister(net);
+#endif
 	xsp_ipv4_unregister(net);
 }

@@ -78,8 +78,8 @@ static bool xsp4_parse(struct sk_buff *skb, const struct nf_hook_state *state,
  * An address of this host: the local table of @in's l3 domain, so local
  * routes (AnyIP) count and a VRF's addresses only count in that VRF.
  */
-static bool xsp4_dst_local(struct net *net, const struct net_device *in,
-			   const struct xsp_pkt *p)
+static bool xsp4_dst_local(struct net *net, struct sk_buff *skb,
+			   const struct net_device *in, const struct xsp_pkt *p)
 {
 	return inet_addr_type_dev_table(net, in, p->t.daddr.v4) == RTN_LOCAL;
 }
@@ -135,6 +135,12 @@ static struct sock *xsp4_lookup_listener(struct net *net, struct sk_buff *skb,
 static bool xsp4_policy_ok(struct sock *sk, struct sk_buff *skb)
 {
 	return xfrm4_policy_check(sk, XFRM_POLICY_IN, skb);
+}
+
+/* A listener's IP options are not sent on SYN-ACKs: nothing to refuse. */
+static bool xsp4_listener_unsupported(const struct sock *sk)
+{
+	return false;
 }
 
 /* inet_csk_route_req() for a request socket that does not exist yet. */
@@ -244,13 +250,14 @@ const struct xsp_af xsp_af_inet = {
 	.family			= AF_INET,
 	.nfproto		= NFPROTO_IPV4,
 	.ct_priority		= NF_IP_PRI_CONNTRACK,
-	.nhlen			= sizeof(struct iphdr),
+	.replay_frags		= true,
 	.parse			= xsp4_parse,
 	.dst_local		= xsp4_dst_local,
 	.route_input		= xsp4_route_input,
 	.lookup_established	= xsp4_lookup_established,
 	.lookup_listener	= xsp4_lookup_listener,
 	.policy_ok		= xsp4_policy_ok,
+	.listener_unsupported	= xsp4_listener_unsupported,
 	.route_reply		= xsp4_route_reply,
 	.xmit_synack		= xsp4_xmit_synack,
 	.finish_syn		= xsp4_finish_syn,
