@@ -115,6 +115,8 @@ static inline struct xsp_net *xsp_pernet(const struct net *net)
 }
 
 /* xsp_stats.c */
+extern const char * const xsp_stat_names[__XSYNPROXY_STAT_MAX];
+
 static inline void xsp_inc(struct xsp_net *xn, enum xsp_fam fam,
 			   enum xsynproxy_stat s)
 {

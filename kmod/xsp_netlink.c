@@ -35,6 +35,7 @@ static const struct nla_policy xsp_policy[XSYNPROXY_A_MAX + 1] = {
 	[XSYNPROXY_A_SACK]		= NLA_POLICY_MAX(NLA_U8, 1),
 	[XSYNPROXY_A_ECN]		= NLA_POLICY_MAX(NLA_U8, 1),
 	[XSYNPROXY_A_TSTAMP]		= NLA_POLICY_MAX(NLA_U8, 1),
+	[XSYNPROXY_A_FAMILY]		= { .type = NLA_U16 },
 };
 
 static struct xsp_net *xsp_info_net(struct genl_info *info)
@@ -134,6 +135,46 @@ static int xsp_fill_stats(struct sk_buff *msg, const u64 *sum)
 			nla_nest_cancel(msg, nest);
 			return -EMSGSIZE;
 		}
+	}
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+static int xsp_fill_stat_names(struct sk_buff *msg)
+{
+	struct nlattr *nest;
+	int i;
+
+	nest = nla_nest_start(msg, XSYNPROXY_A_STAT_NAMES);
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = XSYNPROXY_STAT_SYN_RECV; i < __XSYNPROXY_STAT_MAX; i++) {
+		if (nla_put_string(msg, i, xsp_stat_names[i])) {
+			nla_nest_cancel(msg, nest);
+			return -EMSGSIZE;
+		}
+	}
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+static const u16 xsp_fam_af[XSP_FAM_NR] = {
+	[XSP_FAM_V4]	= AF_INET,
+	[XSP_FAM_V6]	= AF_INET6,
+};
+
+static int xsp_fill_family_stats(struct sk_buff *msg, enum xsp_fam fam,
+				  const u64 *sum)
+{
+	struct nlattr *nest;
+
+	nest = nla_nest_start(msg, XSYNPROXY_A_FAMILY_STATS);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u16(msg, XSYNPROXY_A_FAMILY, xsp_fam_af[fam]) ||
+	    xsp_fill_stats(msg, sum)) {
+		nla_nest_cancel(msg, nest);
+		return -EMSGSIZE;
 	}
 	nla_nest_end(msg, nest);
 	return 0;
@@ -306,20 +347,75 @@ static int xsp_nl_budget_set(struct sk_buff *skb, struct genl_info *info)
 	return xsp_reply_send(msg, hdr, info, xsp_fill_info(msg, xn));
 }
 
+/* Counters of one family, or of all (@fam == XSP_FAM_NR), with their names. */
+static int xsp_fill_stats_reply(struct sk_buff *msg,
+				u64 (*fam_sum)[__XSYNPROXY_STAT_MAX],
+				enum xsp_fam fam)
+{
+	u64 sum[__XSYNPROXY_STAT_MAX];
+	int f, i, err;
+
+	if (fam != XSP_FAM_NR) {
+		if (nla_put_u16(msg, XSYNPROXY_A_FAMILY, xsp_fam_af[fam]))
+			return -EMSGSIZE;
+		err = xsp_fill_stats(msg, fam_sum[fam]);
+		return err ?: xsp_fill_stat_names(msg);
+	}
+	/* The total is the sum of the families as sent, not another read. */
+	memset(sum, 0, sizeof(sum));
+	for (f = 0; f < XSP_FAM_NR; f++)
+		for (i = 0; i < __XSYNPROXY_STAT_MAX; i++)
+			sum[i] += fam_sum[f][i];
+	err = xsp_fill_stats(msg, sum);
+	if (!err)
+		err = xsp_fill_stat_names(msg);
+	for (f = 0; f < XSP_FAM_NR && !err; f++)
+		err = xsp_fill_family_stats(msg, f, fam_sum[f]);
+	return err;
+}
+
 static int xsp_nl_stats(struct sk_buff *skb, struct genl_info *info)
 {
 	struct xsp_net *xn = xsp_info_net(info);
-	u64 sum[__XSYNPROXY_STAT_MAX];
+	struct nlattr *fa = info->attrs[XSYNPROXY_A_FAMILY];
+	u64 (*fam_sum)[__XSYNPROXY_STAT_MAX];
+	enum xsp_fam fam = XSP_FAM_NR;
 	struct sk_buff *msg;
 	void *hdr;
+	int f, err;
 
-	msg = xsp_reply_new(info, &hdr);
-	if (!msg)
+	if (fa) {
+		if (info->genlhdr->cmd == XSYNPROXY_CMD_STATS_RESET) {
+			NL_SET_ERR_MSG_ATTR(info->extack, fa,
+					    "counters are reset for all families at once");
+			return -EINVAL;
+		}
+		for (f = 0; f < XSP_FAM_NR; f++)
+			if (nla_get_u16(fa) == xsp_fam_af[f])
+				fam = f;
+		if (fam == XSP_FAM_NR) {
+			NL_SET_ERR_MSG_ATTR(info->extack, fa,
+					    "family must be AF_INET or AF_INET6");
+			return -EAFNOSUPPORT;
+		}
+	}
+
+	/* XSP_FAM_NR arrays of counters: too big for the stack together. */
+	fam_sum = kmalloc_array(XSP_FAM_NR, sizeof(*fam_sum), GFP_KERNEL);
+	if (!fam_sum)
 		return -ENOMEM;
-	xsp_stats_sum(xn, XSP_FAM_NR, sum);
+	msg = xsp_reply_new(info, &hdr);
+	if (!msg) {
+		kfree(fam_sum);
+		return -ENOMEM;
+	}
+	for (f = 0; f < XSP_FAM_NR; f++)
+		xsp_stats_sum(xn, f, fam_sum[f]);
 	if (info->genlhdr->cmd == XSYNPROXY_CMD_STATS_RESET)
 		xsp_stats_reset(xn);
-	return xsp_reply_send(msg, hdr, info, xsp_fill_stats(msg, sum));
+	err = xsp_fill_stats_reply(msg, fam_sum, fam);
+	kfree(fam_sum);
+	return xsp_reply_send(msg, hdr, info, err);
 }
 
 static int xsp_nl_cookie_mint(struct sk_buff *skb, struct genl_info *info)

@@ -1,12 +1,50 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Per-CPU counters and the per-CPU share of the SYN-ACK budget.
+ * Per-CPU counters, their names, and the per-CPU share of the SYN-ACK
+ * budget.
  */
+#include <linux/build_bug.h>
 #include <linux/cpumask.h>
 #include <linux/jiffies.h>
 #include <linux/math64.h>
 
 #include "xsp.h"
+
+/*
+ * The one table of counter names: netlink sends them (XSYNPROXY_A_STAT_NAMES)
+ * so that userspace never needs its own copy. Lower case, [a-z0-9_], at
+ * most 31 characters (the UAPI promise).
+ */
+const char * const xsp_stat_names[] = {
+	[XSYNPROXY_STAT_SYN_RECV]		= "syn_recv",
+	[XSYNPROXY_STAT_SYN_ANSWERED]		= "syn_answered",
+	[XSYNPROXY_STAT_SYN_BAD_CSUM]		= "syn_bad_csum",
+	[XSYNPROXY_STAT_SYN_MALFORMED]		= "syn_malformed",
+	[XSYNPROXY_STAT_SYN_OVER_BUDGET]	= "syn_over_budget",
+	[XSYNPROXY_STAT_SYN_SEND_FAILED]	= "syn_send_failed",
+	[XSYNPROXY_STAT_SYN_BYPASS]		= "syn_bypass",
+	[XSYNPROXY_STAT_ACK_RECV]		= "ack_recv",
+	[XSYNPROXY_STAT_COOKIE_VALID]		= "cookie_valid",
+	[XSYNPROXY_STAT_COOKIE_INVALID]		= "cookie_invalid",
+	[XSYNPROXY_STAT_COOKIE_STALE]		= "cookie_stale",
+	[XSYNPROXY_STAT_SYN_REPLAYED]		= "syn_replayed",
+	[XSYNPROXY_STAT_SYNACK_REWRITTEN]	= "synack_rewritten",
+	[XSYNPROXY_STAT_SYNACK_DROPPED]		= "synack_dropped",
+	[XSYNPROXY_STAT_REPLAY_FAILED]		= "replay_failed",
+	[XSYNPROXY_STAT_SYN_TO_SOCKET]		= "syn_to_socket",
+	[XSYNPROXY_STAT_SYN_NOT_LOCAL]		= "syn_not_local",
+	[XSYNPROXY_STAT_SYN_ROUTE_REJECT]	= "syn_route_reject",
+	[XSYNPROXY_STAT_SYN_NAT]		= "syn_nat",
+	[XSYNPROXY_STAT_SYN_NO_LISTENER]	= "syn_no_listener",
+	[XSYNPROXY_STAT_SYN_POLICY]		= "syn_policy",
+	[XSYNPROXY_STAT_SYN_UNSUPPORTED]	= "syn_unsupported",
+	[XSYNPROXY_STAT_SYN_NO_ROUTE]		= "syn_no_route",
+	[XSYNPROXY_STAT_SYN_FRAGMENT]		= "syn_fragment",
+	[XSYNPROXY_STAT_REPLAY_DEFERRED]	= "replay_deferred",
+};
+/* The UAPI enum only grows at its end: a counter added unnamed fails here. */
+static_assert(ARRAY_SIZE(xsp_stat_names) == __XSYNPROXY_STAT_MAX,
+	      "xsp_stat_names[] must name every XSYNPROXY_STAT_*");
 
 void xsp_stats_sum(struct xsp_net *xn, enum xsp_fam fam, u64 *sum)
 {
@@ -79,3 +117,4 @@ bool xsp_budget_take(struct xsp_net *xn)
 	b->tokens--;
 	return true;
 }
+

@@ -73,11 +73,19 @@
  *	unlimited. Reply: as INFO_GET.
  *
  * XSYNPROXY_CMD_STATS_GET (do)
+ *	Request: optional FAMILY (AF_INET or AF_INET6).
  *	Reply: STATS, a nest of enum xsynproxy_stat u64 counters summed over
- *	all CPUs.
+ *	all CPUs and both address families (with FAMILY: over that family
+ *	only, and FAMILY is echoed); STAT_NAMES, the name of every counter
+ *	the module has; without FAMILY, one FAMILY_STATS nest per address
+ *	family (FAMILY, STATS). All values come from one read of the
+ *	counters, so STATS is the sum of the FAMILY_STATS. Userspace should
+ *	print a counter under the name STAT_NAMES gives it, so that a newer
+ *	module's counters show under their real names.
  *
  * XSYNPROXY_CMD_STATS_RESET (do, admin)
- *	Zeroes the counters. Reply: STATS as they were just before.
+ *	Zeroes the counters of every family (FAMILY is refused). Reply: as
+ *	STATS_GET without FAMILY, with the counters as they were just before.
  *
  * XSYNPROXY_CMD_COOKIE_MINT (do, admin)
  *	Diagnostic: mints a cookie with the namespace's current secrets as
@@ -132,6 +140,13 @@ enum xsynproxy_cmd {
  * SACK, ECN, TSTAMP	u8 flags.
  * COOKIE	u32, server ISN.
  * TSVAL	u32, SYN-ACK TSval.
+ * STAT_NAMES	nest of NUL-terminated strings, one per counter, each with
+ *		the enum xsynproxy_stat value of its counter as its type: the
+ *		lower-case name of the counter ("syn_recv"), at most 31
+ *		characters of [a-z0-9_].
+ * FAMILY	u16, address family: AF_INET or AF_INET6.
+ * FAMILY_STATS	nest of FAMILY and STATS: the counters of one address family.
+ *		Repeated, once per family.
  */
 enum xsynproxy_attr {
 	XSYNPROXY_A_UNSPEC,
@@ -163,6 +178,9 @@ enum xsynproxy_attr {
 	XSYNPROXY_A_TSTAMP,
 	XSYNPROXY_A_COOKIE,
 	XSYNPROXY_A_TSVAL,
+	XSYNPROXY_A_STAT_NAMES,
+	XSYNPROXY_A_FAMILY,
+	XSYNPROXY_A_FAMILY_STATS,
 
 	__XSYNPROXY_A_MAX,
 	XSYNPROXY_A_MAX = __XSYNPROXY_A_MAX - 1
@@ -185,7 +203,9 @@ enum xsynproxy_state {
 };
 
 /*
- * Counters, per namespace, summed over CPUs.
+ * Counters, per namespace and address family, summed over CPUs. The names
+ * userspace shows are the module's (STAT_NAMES): the lower-case enum name
+ * without its prefix (SYN_RECV is "syn_recv").
  *
  * SYN_RECV		SYNs to a protected port seen by the hook.
  * SYN_ANSWERED		cookie SYN-ACKs sent.
