@@ -127,6 +127,8 @@ static inline void xsp_inc(struct xsp_net *xn, enum xsp_fam fam,
 void xsp_stats_sum(struct xsp_net *xn, enum xsp_fam fam, u64 *sum);
 void xsp_stats_reset(struct xsp_net *xn);
 bool xsp_budget_take(struct xsp_net *xn);
+int xsp_proc_init(struct net *net);
+void xsp_proc_exit(struct net *net);
 
 /* xsp_pernet.c */
 int xsp_pernet_register(void);

@@ -251,6 +251,9 @@ static int __net_init xsp_net_init(struct net *net)
 			 xsp_now());
 	RCU_INIT_POINTER(xn->keys, keys);
 
+	err = xsp_proc_init(net);
+	if (err)
+		goto err_proc;
 	err = xsp_hooks_register(net);
 	if (err)
 		goto err_hooks;
@@ -258,6 +261,8 @@ static int __net_init xsp_net_init(struct net *net)
 	return 0;
 
 err_hooks:
+	xsp_proc_exit(net);
+err_proc:
 	kfree_sensitive(keys);
 err_keys:
 	free_percpu(xn->pcpu);
@@ -275,6 +280,7 @@ static void __net_exit xsp_net_exit(struct net *net)
 	 * netns is dead, so no netlink request can reach us any more.
 	 */
 	cancel_work_sync(&xn->refresh_work);
+	xsp_proc_exit(net);
 	kfree(rcu_dereference_protected(xn->ports, 1));
 	kfree_sensitive(rcu_dereference_protected(xn->keys, 1));
 	free_percpu(xn->pcpu);

@@ -205,7 +205,8 @@ enum xsynproxy_state {
 /*
  * Counters, per namespace and address family, summed over CPUs. The names
  * userspace shows are the module's (STAT_NAMES): the lower-case enum name
- * without its prefix (SYN_RECV is "syn_recv").
+ * without its prefix (SYN_RECV is "syn_recv"). The same names head the
+ * columns of /proc/net/stat/xsynproxy.
  *
  * SYN_RECV		SYNs to a protected port seen by the hook.
  * SYN_ANSWERED		cookie SYN-ACKs sent.
