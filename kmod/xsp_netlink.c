@@ -6,6 +6,10 @@
  * with xsp_net.lock. Writes need CAP_NET_ADMIN in the user namespace owning
  * the network namespace (GENL_UNS_ADMIN_PERM), so an unprivileged user can
  * run xsynproxy inside a network namespace of their own.
+ *
+ * Every change is told to the namespace's "monitor" multicast group by an
+ * event (XSYNPROXY_CMD_*_NTF), sent under xsp_net.lock right after the
+ * change so that listeners see the changes in the order they were made.
  */
 #include <linux/in.h>
 #include <linux/in6.h>
@@ -16,6 +20,14 @@
 #include "xsp.h"
 
 static struct genl_family xsp_genl_family;
+
+enum {
+	XSP_MCGRP_MONITOR,
+};
+
+static const struct genl_multicast_group xsp_mcgrps[] = {
+	[XSP_MCGRP_MONITOR] = { .name = XSYNPROXY_MCGRP_MONITOR },
+};
 
 static const struct nla_policy xsp_policy[XSYNPROXY_A_MAX + 1] = {
 	[XSYNPROXY_A_PORT_LO]		= NLA_POLICY_MIN(NLA_U16, 1),
@@ -180,6 +192,100 @@ static int xsp_fill_family_stats(struct sk_buff *msg, enum xsp_fam fam,
 	return 0;
 }
 
+/* ---- events --------------------------------------------------------- */
+
+/*
+ * Start event @cmd for the namespace's monitor group; NULL when nobody
+ * listens there (the common case: no allocation) or memory is short, which
+ * loses the event as a full socket buffer would. Callers hold xsp_net.lock.
+ *
+ * At module unload the family goes before the namespaces' state works are
+ * cancelled (xsp_exit()); an event sent in between finds the group's
+ * listeners already removed and reaches nobody.
+ */
+static struct sk_buff *xsp_event_new(struct xsp_net *xn, u8 cmd, void **hdr)
+{
+	struct sk_buff *msg;
+
+	lockdep_assert_held(&xn->lock);
+	if (!genl_has_listeners(&xsp_genl_family, xn->net, XSP_MCGRP_MONITOR))
+		return NULL;
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return NULL;
+	*hdr = genlmsg_put(msg, 0, 0, &xsp_genl_family, 0, cmd);
+	if (!*hdr) {
+		nlmsg_free(msg);
+		return NULL;
+	}
+	return msg;
+}
+
+static void xsp_event_send(struct xsp_net *xn, struct sk_buff *msg, void *hdr,
+			   int err)
+{
+	if (err) {
+		nlmsg_free(msg);
+		return;
+	}
+	genlmsg_end(msg, hdr);
+	genlmsg_multicast_netns(&xsp_genl_family, xn->net, msg, 0,
+				XSP_MCGRP_MONITOR, GFP_KERNEL);
+}
+
+/* PORT_ADD_NTF, PORT_DEL_NTF, PORT_SET_NTF */
+static void xsp_notify_range(struct xsp_net *xn, u8 cmd,
+			     const struct xsp_range *r)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = xsp_event_new(xn, cmd, &hdr);
+	if (msg)
+		xsp_event_send(xn, msg, hdr, xsp_fill_range(msg, r));
+}
+
+/* PORT_FLUSH_NTF, BUDGET_NTF: one u32 */
+static void xsp_notify_u32(struct xsp_net *xn, u8 cmd, int attr, u32 val)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = xsp_event_new(xn, cmd, &hdr);
+	if (msg)
+		xsp_event_send(xn, msg, hdr,
+			       nla_put_u32(msg, attr, val) ? -EMSGSIZE : 0);
+}
+
+/* SALT_ROTATE_NTF, KEY_SET_NTF, EPOCH_LEN_NTF: the salt as SALT_GET shows it */
+static void xsp_notify_salt(struct xsp_net *xn, u8 cmd)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = xsp_event_new(xn, cmd, &hdr);
+	if (msg)
+		xsp_event_send(xn, msg, hdr, xsp_fill_salt(msg, xn));
+}
+
+/* Called by xsp_state_update(), under xsp_net.lock. */
+void xsp_notify_state(struct xsp_net *xn, enum xsynproxy_state prev,
+		      enum xsynproxy_state state)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = xsp_event_new(xn, XSYNPROXY_CMD_STATE_NTF, &hdr);
+	if (!msg)
+		return;
+	xsp_event_send(xn, msg, hdr,
+		       nla_put_u32(msg, XSYNPROXY_A_STATE, state) ||
+		       nla_put_u32(msg, XSYNPROXY_A_PREV_STATE, prev) ?
+		       -EMSGSIZE : 0);
+}
+
+/* ---- requests ------------------------------------------------------- */
+
 /* INFO_GET and SALT_GET: read-only replies. */
 static int xsp_nl_get(struct sk_buff *skb, struct genl_info *info)
 {
@@ -198,6 +304,75 @@ static int xsp_nl_get(struct sk_buff *skb, struct genl_info *info)
 	return xsp_reply_send(msg, hdr, info, err);
 }
 
+/*
+ * The configured range @lo-@hi, or NULL. Under xsp_net.lock the table cannot
+ * be replaced, let alone freed, under us.
+ */
+static const struct xsp_range *xsp_range_locked(struct xsp_net *xn, u16 lo,
+						u16 hi)
+{
+	const struct xsp_ports *p;
+	unsigned int i;
+
+	p = rcu_dereference_protected(xn->ports, lockdep_is_held(&xn->lock));
+	for (i = 0; p && i < p->nr; i++)
+		if (p->ranges[i].lo == lo && p->ranges[i].hi == hi)
+			return &p->ranges[i];
+	return NULL;
+}
+
+/* Make one change of the port table and send its events. Under the lock. */
+static int xsp_ports_change_notify(struct xsp_net *xn, u8 cmd,
+				   const struct xsp_range *r,
+				   struct netlink_ext_ack *extack)
+{
+	const struct xsp_range *cur;
+	struct xsp_range old = {};
+	int err;
+
+	lockdep_assert_held(&xn->lock);
+	/* Copy: the table is freed (after a grace period) once replaced. */
+	cur = xsp_range_locked(xn, r->lo, r->hi);
+	if (cur)
+		old = *cur;
+	err = xsp_ports_change(xn, cmd, r->lo, r->hi, r->enabled, extack);
+	if (err)
+		return err;
+	switch (cmd) {
+	case XSYNPROXY_CMD_PORT_ADD:
+		xsp_notify_range(xn, XSYNPROXY_CMD_PORT_ADD_NTF, r);
+		break;
+	case XSYNPROXY_CMD_PORT_DEL:
+		xsp_notify_range(xn, XSYNPROXY_CMD_PORT_DEL_NTF, &old);
+		break;
+	case XSYNPROXY_CMD_PORT_SET:
+		if (old.enabled != r->enabled)
+			xsp_notify_range(xn, XSYNPROXY_CMD_PORT_SET_NTF, r);
+		break;
+	}
+	xsp_state_update(xn);
+	return 0;
+}
+
+static int xsp_ports_flush(struct xsp_net *xn, struct netlink_ext_ack *extack)
+{
+	const struct xsp_ports *p;
+	unsigned int nr;
+	int err;
+
+	mutex_lock(&xn->lock);
+	p = rcu_dereference_protected(xn->ports, lockdep_is_held(&xn->lock));
+	nr = p ? p->nr : 0;
+	err = xsp_ports_change(xn, XSYNPROXY_CMD_UNSPEC, 0, 0, false, extack);
+	if (!err && nr) {
+		xsp_notify_u32(xn, XSYNPROXY_CMD_PORT_FLUSH_NTF,
+			       XSYNPROXY_A_PORT_COUNT, nr);
+		xsp_state_update(xn);
+	}
+	mutex_unlock(&xn->lock);
+	return err;
+}
+
 static int xsp_nl_port_change(struct sk_buff *skb, struct genl_info *info)
 {
 	struct xsp_net *xn = xsp_info_net(info);
@@ -212,11 +387,7 @@ static int xsp_nl_port_change(struct sk_buff *skb, struct genl_info *info)
 			GENL_SET_ERR_MSG(info, "missing first port");
 			return -EINVAL;
 		}
-		mutex_lock(&xn->lock);
-		err = xsp_ports_change(xn, XSYNPROXY_CMD_UNSPEC, 0, 0, false,
-				       info->extack);
-		mutex_unlock(&xn->lock);
-		return err;
+		return xsp_ports_flush(xn, info->extack);
 	}
 	r.lo = nla_get_u16(info->attrs[XSYNPROXY_A_PORT_LO]);
 	r.hi = r.lo;
@@ -243,7 +414,7 @@ static int xsp_nl_port_change(struct sk_buff *skb, struct genl_info *info)
 			return -ENOMEM;
 	}
 	mutex_lock(&xn->lock);
-	err = xsp_ports_change(xn, cmd, r.lo, r.hi, r.enabled, info->extack);
+	err = xsp_ports_change_notify(xn, cmd, &r, info->extack);
 	mutex_unlock(&xn->lock);
 	if (!msg)
 		return err;
@@ -293,6 +464,7 @@ static int xsp_nl_salt_change(struct sk_buff *skb, struct genl_info *info)
 	struct xsp_net *xn = xsp_info_net(info);
 	u8 cmd = info->genlhdr->cmd;
 	u8 key[XSYNPROXY_KEY_LEN];
+	unsigned int changed = 0;
 	bool have_key = false;
 	struct sk_buff *msg;
 	u32 epoch_len = 0;
@@ -322,7 +494,14 @@ static int xsp_nl_salt_change(struct sk_buff *skb, struct genl_info *info)
 	}
 	mutex_lock(&xn->lock);
 	err = xsp_keys_replace(xn, have_key ? key : NULL,
-			       !!info->attrs[XSYNPROXY_A_KEY], epoch_len);
+			       !!info->attrs[XSYNPROXY_A_KEY], epoch_len,
+			       &changed);
+	if (!err && (changed & XSP_KEYS_NEW_EPOCH_LEN))
+		xsp_notify_salt(xn, XSYNPROXY_CMD_EPOCH_LEN_NTF);
+	if (!err && (changed & XSP_KEYS_NEW_KEY))
+		xsp_notify_salt(xn, cmd == XSYNPROXY_CMD_SALT_ROTATE ?
+				XSYNPROXY_CMD_SALT_ROTATE_NTF :
+				XSYNPROXY_CMD_KEY_SET_NTF);
 	mutex_unlock(&xn->lock);
 	memzero_explicit(key, sizeof(key));
 	if (err) {
@@ -336,14 +515,23 @@ static int xsp_nl_budget_set(struct sk_buff *skb, struct genl_info *info)
 {
 	struct xsp_net *xn = xsp_info_net(info);
 	struct sk_buff *msg;
+	u32 budget;
 	void *hdr;
 
 	if (GENL_REQ_ATTR_CHECK(info, XSYNPROXY_A_BUDGET))
 		return -EINVAL;
+	budget = nla_get_u32(info->attrs[XSYNPROXY_A_BUDGET]);
 	msg = xsp_reply_new(info, &hdr);
 	if (!msg)
 		return -ENOMEM;
-	WRITE_ONCE(xn->budget, nla_get_u32(info->attrs[XSYNPROXY_A_BUDGET]));
+	/* The datapath reads it locklessly; the lock orders the events. */
+	mutex_lock(&xn->lock);
+	if (budget != xn->budget) {
+		WRITE_ONCE(xn->budget, budget);
+		xsp_notify_u32(xn, XSYNPROXY_CMD_BUDGET_NTF,
+			       XSYNPROXY_A_BUDGET, budget);
+	}
+	mutex_unlock(&xn->lock);
 	return xsp_reply_send(msg, hdr, info, xsp_fill_info(msg, xn));
 }
 
@@ -546,6 +734,8 @@ static struct genl_family xsp_genl_family __ro_after_init = {
 	.module		= THIS_MODULE,
 	.small_ops	= xsp_genl_ops,
 	.n_small_ops	= ARRAY_SIZE(xsp_genl_ops),
+	.mcgrps		= xsp_mcgrps,
+	.n_mcgrps	= ARRAY_SIZE(xsp_mcgrps),
 };
 
 int xsp_genl_register(void)

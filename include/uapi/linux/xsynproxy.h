@@ -20,6 +20,8 @@
 
 #define XSYNPROXY_GENL_NAME	"xsynproxy"
 #define XSYNPROXY_GENL_VERSION	1
+/* Multicast group of the events (XSYNPROXY_CMD_*_NTF), see below. */
+#define XSYNPROXY_MCGRP_MONITOR	"monitor"
 
 /* Length of the master key, in bytes. */
 #define XSYNPROXY_KEY_LEN	16
@@ -93,6 +95,40 @@
  *	client ISN CLIENT_ISN and options MSS, WSCALE (15 = none), SACK, ECN,
  *	TSTAMP. Reply: COOKIE, TSVAL (when TSTAMP), MSS (as encoded), EPOCH.
  *	Lets tests check that the module and userspace share one cookie.
+ *
+ * Events: sent to the XSYNPROXY_MCGRP_MONITOR group of the namespace where
+ * the change happened (and only there), after the change, one per change,
+ * in the order the changes were made. Requests that change nothing (a
+ * range set to the state it has, the key already installed, the same
+ * budget) send none. Listening needs no privilege.
+ *
+ * XSYNPROXY_CMD_PORT_ADD_NTF, XSYNPROXY_CMD_PORT_SET_NTF
+ *	A range was added, or its protection turned on or off: PORT_LO,
+ *	PORT_HI, PORT_ENABLED as they are now.
+ *
+ * XSYNPROXY_CMD_PORT_DEL_NTF
+ *	A range was removed: PORT_LO, PORT_HI, PORT_ENABLED as it was.
+ *
+ * XSYNPROXY_CMD_PORT_FLUSH_NTF
+ *	All ranges were removed: PORT_COUNT, how many there were (never 0).
+ *
+ * XSYNPROXY_CMD_SALT_ROTATE_NTF, XSYNPROXY_CMD_KEY_SET_NTF,
+ * XSYNPROXY_CMD_EPOCH_LEN_NTF
+ *	A random key was drawn (SALT_ROTATE), an operator's key was installed
+ *	(SALT_SET with KEY), the epoch length changed (SALT_SET with
+ *	EPOCH_LEN). Attributes as in the SALT_GET reply, after the change:
+ *	key ids, never the key. A SALT_SET changing both sends EPOCH_LEN_NTF
+ *	then KEY_SET_NTF.
+ *
+ * XSYNPROXY_CMD_BUDGET_NTF
+ *	The budget changed: BUDGET.
+ *
+ * XSYNPROXY_CMD_STATE_NTF
+ *	The namespace changed state: STATE (now), PREV_STATE. Port changes
+ *	move it between IDLE and ACTIVE (sent after their own event); a
+ *	change of net.ipv4.tcp_syncookies to or from 2 moves it between
+ *	ACTIVE and BYPASS, noticed on the next SYN to a protected port or
+ *	within about a second without one.
  */
 enum xsynproxy_cmd {
 	XSYNPROXY_CMD_UNSPEC,
@@ -108,6 +144,15 @@ enum xsynproxy_cmd {
 	XSYNPROXY_CMD_STATS_GET,
 	XSYNPROXY_CMD_STATS_RESET,
 	XSYNPROXY_CMD_COOKIE_MINT,
+	XSYNPROXY_CMD_PORT_ADD_NTF,
+	XSYNPROXY_CMD_PORT_DEL_NTF,
+	XSYNPROXY_CMD_PORT_SET_NTF,
+	XSYNPROXY_CMD_PORT_FLUSH_NTF,
+	XSYNPROXY_CMD_SALT_ROTATE_NTF,
+	XSYNPROXY_CMD_KEY_SET_NTF,
+	XSYNPROXY_CMD_EPOCH_LEN_NTF,
+	XSYNPROXY_CMD_BUDGET_NTF,
+	XSYNPROXY_CMD_STATE_NTF,
 
 	__XSYNPROXY_CMD_MAX,
 	XSYNPROXY_CMD_MAX = __XSYNPROXY_CMD_MAX - 1
@@ -147,6 +192,7 @@ enum xsynproxy_cmd {
  * FAMILY	u16, address family: AF_INET or AF_INET6.
  * FAMILY_STATS	nest of FAMILY and STATS: the counters of one address family.
  *		Repeated, once per family.
+ * PREV_STATE	u32, enum xsynproxy_state before a state change.
  */
 enum xsynproxy_attr {
 	XSYNPROXY_A_UNSPEC,
@@ -181,6 +227,7 @@ enum xsynproxy_attr {
 	XSYNPROXY_A_STAT_NAMES,
 	XSYNPROXY_A_FAMILY,
 	XSYNPROXY_A_FAMILY_STATS,
+	XSYNPROXY_A_PREV_STATE,
 
 	__XSYNPROXY_A_MAX,
 	XSYNPROXY_A_MAX = __XSYNPROXY_A_MAX - 1
