@@ -150,7 +150,7 @@ test_salt()
 
 test_budget_stats()
 {
-	local ns
+	local ns uapi kernel out
 
 	xsp_load
 	setup_ns ns
@@ -160,11 +160,33 @@ test_budget_stats()
 	synctl -n "$ns" budget set unlimited
 	[ "$(synctl -n "$ns" -j budget show | jget '["budget"]')" = 0 ]
 	check_err $? "budget not unlimited"
-	synctl -n "$ns" -j stats | python3 -c 'import json,sys; d=json.load(sys.stdin); assert len(d) == 25 and "replay_deferred" in d and all(v == 0 for v in d.values())'
-	check_err $? "stats of a fresh namespace"
+	# Every counter the kernel has (the names heading its /proc file, in
+	# its order; as many as the UAPI enum has, named after it) is in
+	# synctl -j stats, in total and per family, and all are 0.
+	uapi=$(sed -n '/^enum xsynproxy_stat {/,/__XSYNPROXY_STAT_MAX/s/^\tXSYNPROXY_STAT_\([A-Z0-9_]*\),$/\1/p' \
+		"$XSP_TOP/include/uapi/linux/xsynproxy.h" | grep -v -x -e UNSPEC -e PAD | tr 'A-Z' 'a-z')
+	kernel=$(ip netns exec "$ns" head -n 1 /proc/net/stat/xsynproxy | tr '\t' '\n' | tail -n +2)
+	[ -n "$kernel" ] && [ "$kernel" = "$uapi" ]
+	check_err $? "the kernel's counters ($(echo $kernel)) are not the UAPI's ($(echo $uapi))"
+	synctl -n "$ns" -j stats | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+kernel = sys.argv[1].split()
+fams = [d.pop("ipv4"), d.pop("ipv6")]
+assert list(d) == kernel, "totals %s" % list(d)
+for f in fams:
+    assert list(f) == kernel, "family %s" % list(f)
+assert all(v == 0 for v in d.values()) and all(v == 0 for f in fams for v in f.values())
+' "$kernel"
+	check_err $? "stats of a fresh namespace: not every kernel counter, or not 0"
+	out=$(synctl -n "$ns" stats)
+	[ "$(head -n 1 <<<"$out" | tr -s ' ')" = "counter total ipv4 ipv6" ] &&
+		[ "$(tail -n +2 <<<"$out" | awk '{ print $1 }')" = "$kernel" ] &&
+		[ -z "$(tail -n +2 <<<"$out" | awk '$2 != 0 || $3 != 0 || $4 != 0')" ]
+	check_err $? "text stats: '$out'"
 	synctl -n "$ns" stats reset
 	check_err $? "stats reset failed"
-	log_test "budget set/show, stats show/reset"
+	log_test "budget set/show, stats show/reset: the kernel's counters, in total and per family"
 }
 
 test_permissions()

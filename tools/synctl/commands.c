@@ -18,6 +18,10 @@
 
 #include "synctl.h"
 
+/*
+ * Counter names for modules that do not send their own (STAT_NAMES): the
+ * module's names win, so that its newer counters show under their names.
+ */
 static const char *const stat_names[] = {
 	[XSYNPROXY_STAT_UNSPEC]			= NULL,
 	[XSYNPROXY_STAT_PAD]			= NULL,
@@ -50,7 +54,7 @@ static const char *const stat_names[] = {
 _Static_assert(ARRAY_SIZE(stat_names) == __XSYNPROXY_STAT_MAX,
 	       "stat_names[] must name every XSYNPROXY_STAT_*");
 
-static const char *const state_names[] = {
+const char *const state_names[3] = {
 	[XSYNPROXY_STATE_IDLE]		= "idle",
 	[XSYNPROXY_STATE_ACTIVE]	= "active",
 	[XSYNPROXY_STATE_BYPASS]	= "bypass",
@@ -70,7 +74,7 @@ static int no_args(int argc, char **argv)
 }
 
 /* Send a "do" request and decode its single reply into @r. */
-static int xsp_do(struct synctl *s, struct nlmsghdr *nlh, struct xsp_reply *r)
+int xsp_do(struct synctl *s, struct nlmsghdr *nlh, struct xsp_reply *r)
 {
 	int ret;
 
@@ -180,24 +184,95 @@ static void print_info(const struct xsp_reply *r)
 	out_close_object();
 }
 
-static void print_stats(const struct xsp_reply *r)
+/* A name from the module: [a-z0-9_], not empty, fits. */
+static bool valid_stat_name(const char *name)
 {
-	char buf[16];
-	const char *name;
-	unsigned int i;
+	const char *p;
+
+	for (p = name; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+		      *p == '_'))
+			return false;
+	return p != name;
+}
+
+/*
+ * Name of counter @id: the module's, else ours (a module too old to send
+ * names), else stat_ID (a counter of a module newer than both).
+ */
+const char *stat_name(const struct xsp_reply *r, unsigned int id, char *buf,
+		      size_t size)
+{
+	if (id < SYNCTL_STATS_MAX && ((r->names_have >> id) & 1) &&
+	    valid_stat_name(r->stat_names[id]))
+		return r->stat_names[id];
+	if (id < ARRAY_SIZE(stat_names) && stat_names[id])
+		return stat_names[id];
+	snprintf(buf, size, "stat_%u", id);
+	return buf;
+}
+
+static void print_stats_json(const struct xsp_reply *r)
+{
+	static const char *const fam_keys[] = { "ipv4", "ipv6" };
+	char buf[SYNCTL_STAT_NAME_MAX];
+	unsigned int i, f;
 
 	out_open_object(NULL);
-	for (i = 0; i < ARRAY_SIZE(r->stats); i++) {
-		if (!((r->stats_have >> i) & 1))
+	for (i = 0; i < SYNCTL_STATS_MAX; i++)
+		if ((r->stats.have >> i) & 1)
+			out_u64(stat_name(r, i, buf, sizeof(buf)), NULL,
+				r->stats.val[i]);
+	for (f = 0; f < SYNCTL_FAM_NR; f++) {
+		if (!((r->fam_have >> f) & 1))
 			continue;
-		name = i < ARRAY_SIZE(stat_names) ? stat_names[i] : NULL;
-		if (!name) {
-			snprintf(buf, sizeof(buf), "stat_%u", i);
-			name = buf;
-		}
-		kv_u64(name, r->stats[i]);
+		out_open_object(fam_keys[f]);
+		for (i = 0; i < SYNCTL_STATS_MAX; i++)
+			if ((r->fam[f].have >> i) & 1)
+				out_u64(stat_name(r, i, buf, sizeof(buf)),
+					NULL, r->fam[f].val[i]);
+		out_close_object();
 	}
 	out_close_object();
+}
+
+/*
+ * Text: "NAME TOTAL IPV4 IPV6" under a header line, or "NAME VALUE" from a
+ * module without per-family counters.
+ */
+static void print_stats(const struct xsp_reply *r)
+{
+	const bool fams = r->fam_have == (1U << SYNCTL_FAM_NR) - 1;
+	char buf[SYNCTL_STAT_NAME_MAX];
+	int w = (int)strlen("counter");
+	unsigned int i, f;
+	const char *name;
+
+	if (out_is_json()) {
+		print_stats_json(r);
+		return;
+	}
+	for (i = 0; i < SYNCTL_STATS_MAX; i++) {
+		name = stat_name(r, i, buf, sizeof(buf));
+		if (((r->stats.have >> i) & 1) && (int)strlen(name) > w)
+			w = strlen(name);
+	}
+	if (fams)
+		printf("%-*s %12s %12s %12s\n", w, "counter", "total", "ipv4",
+		       "ipv6");
+	for (i = 0; i < SYNCTL_STATS_MAX; i++) {
+		if (!((r->stats.have >> i) & 1))
+			continue;
+		name = stat_name(r, i, buf, sizeof(buf));
+		if (!fams) {
+			printf("%s %" PRIu64 "\n", name, r->stats.val[i]);
+			continue;
+		}
+		printf("%-*s %12" PRIu64, w, name, r->stats.val[i]);
+		for (f = 0; f < SYNCTL_FAM_NR; f++)
+			printf(" %12" PRIu64, r->fam[f].val[i]);
+		putchar('\n');
+	}
 }
 
 /* ---- version, show ------------------------------------------------------- */
@@ -545,12 +620,42 @@ int do_budget_show(struct synctl *s, int argc, char **argv)
 
 int do_stats_show(struct synctl *s, int argc, char **argv)
 {
+	uint32_t interval = 0, count = 0;
 	struct xsp_reply r;
-	int ret;
+	uint32_t *val;
+	const char *what;
+	int i, ret;
 
-	ret = no_args(argc, argv);
-	if (!ret)
-		ret = xsp_simple(s, XSYNPROXY_CMD_STATS_GET, &r);
+	for (i = 0; i < argc; i += 2) {
+		if (opt_matches(argv[i], "interval")) {
+			val = &interval;
+			what = "interval";
+		} else if (opt_matches(argv[i], "count")) {
+			val = &count;
+			what = "count";
+		} else {
+			return unexpected(argv[i]);
+		}
+		if (*val) {
+			err_msg("stats: %s given twice", what);
+			return SYNCTL_USAGE;
+		}
+		if (i + 1 >= argc) {
+			err_msg("stats: %s needs an argument", argv[i]);
+			return SYNCTL_USAGE;
+		}
+		if (parse_u32(what, argv[i + 1], 1, val == &interval ? 86400 :
+			      UINT32_MAX, val))
+			return EXIT_USAGE;
+	}
+	if (count && !interval) {
+		err_msg("stats: -c COUNT needs -i SEC");
+		return SYNCTL_USAGE;
+	}
+	if (interval)
+		return stats_watch(s, interval, count);
+
+	ret = xsp_simple(s, XSYNPROXY_CMD_STATS_GET, &r);
 	if (!ret)
 		print_stats(&r);
 	return ret;

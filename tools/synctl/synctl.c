@@ -4,11 +4,16 @@
  *
  *	synctl [OPTIONS] OBJECT { COMMAND | help }
  *
- * This file holds the options, the one table of commands, and the
- * dispatcher and help generated from that table.
+ * This file holds the options, the one table of commands, the dispatcher
+ * and help generated from that table, and the signal handling of the
+ * commands that run until interrupted.
  */
+#define _GNU_SOURCE		/* ppoll() */
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -77,7 +82,8 @@ static const struct cmd budget_cmds[] = {
 static const struct cmd stats_cmds[] = {
 	{
 		.name	= "show",
-		.desc	= "print every counter (default)",
+		.args	= "[-i SEC [-c COUNT]]",
+		.desc	= "every counter, or rates every SEC (default)",
 		.fn	= do_stats_show,
 		.dflt	= true,
 	}, {
@@ -128,6 +134,10 @@ const struct cmd synctl_objects[] = {
 		.name	= "cookie",
 		.desc	= "diagnostics",
 		.sub	= cookie_cmds,
+	}, {
+		.name	= "monitor",
+		.desc	= "print changes as they happen",
+		.fn	= do_monitor,
 	},
 	{ }
 };
@@ -322,6 +332,9 @@ static int dispatch(struct synctl *s, const struct cmd *tbl,
 	}
 	if (is_help(argv[0]))
 		return do_help(tbl, parent, argc - 1, argv + 1);
+	/* "synctl stats -i 1": options of the default verb */
+	if (argv[0][0] == '-' && argv[0][1] && find_default(tbl))
+		return run(s, find_default(tbl), parent, argc, argv);
 	c = find_cmd(tbl, argv[0]);
 	if (!c)
 		return unknown(tbl, parent, argv[0]);
@@ -329,6 +342,23 @@ static int dispatch(struct synctl *s, const struct cmd *tbl,
 }
 
 /* ---- options ------------------------------------------------------------- */
+
+static bool is_prefix(const char *word, const char *name)
+{
+	return name && *word && !strncmp(word, name, strlen(word));
+}
+
+/*
+ * iproute2's option syntax: one or two dashes and any prefix of the name
+ * ("-i", "-interval", "--interval").
+ */
+bool opt_matches(const char *arg, const char *name)
+{
+	if (arg[0] != '-')
+		return false;
+	arg += arg[1] == '-' ? 2 : 1;
+	return is_prefix(arg, name);
+}
 
 static bool valid_netns_name(const char *name)
 {
@@ -409,6 +439,73 @@ static int parse_options(struct synctl *s, int argc, char **argv)
 		}
 	}
 	return -1;
+}
+
+/* ---- signals ----------------------------------------------------------------- */
+
+/*
+ * monitor and stats -i run until SIGINT or SIGTERM, then end cleanly with
+ * status 0. The signals stay blocked except while waiting in ppoll(), so
+ * that one arriving between the check and the wait is not lost.
+ */
+static volatile sig_atomic_t stop_signal;
+static sigset_t wait_mask;
+
+static void on_stop_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+void catch_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_stop_signal };
+	sigset_t block;
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &wait_mask);
+	sigdelset(&wait_mask, SIGINT);
+	sigdelset(&wait_mask, SIGTERM);
+}
+
+bool stop_requested(void)
+{
+	return stop_signal;
+}
+
+/*
+ * Wait until @fd (if >= 0) is readable, CLOCK_MONOTONIC reaches @deadline
+ * (if not NULL), or a stop signal comes. Returns 1 when @fd is readable,
+ * 0 otherwise, -1 on error.
+ */
+int wait_fd(int fd, const struct timespec *deadline)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct timespec now, left, *timeout = NULL;
+	int ret;
+
+	if (stop_signal)
+		return 0;
+	if (deadline) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left.tv_sec = deadline->tv_sec - now.tv_sec;
+		left.tv_nsec = deadline->tv_nsec - now.tv_nsec;
+		if (left.tv_nsec < 0) {
+			left.tv_nsec += 1000000000L;
+			left.tv_sec--;
+		}
+		if (left.tv_sec < 0)
+			return 0;
+		timeout = &left;
+	}
+	ret = ppoll(&pfd, fd >= 0 ? 1 : 0, timeout, &wait_mask);
+	if (ret < 0 && errno == EINTR)
+		return 0;
+	return ret < 0 ? -1 : ret > 0;
 }
 
 int main(int argc, char **argv)

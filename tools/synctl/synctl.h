@@ -2,9 +2,10 @@
 /*
  * synctl: configure the xsynproxy module over generic netlink.
  *
- * Shared declarations of synctl.c (options, command table, help),
- * commands.c (one handler per command), nl.c (netlink), output.c (text and
- * JSON printing) and parse.c (argument parsing).
+ * Shared declarations of synctl.c (options, command table, help, signals),
+ * commands.c (one handler per command), monitor.c (events and counter
+ * rates), nl.c (netlink), output.c (text and JSON printing) and parse.c
+ * (argument parsing).
  */
 #ifndef _SYNCTL_H
 #define _SYNCTL_H
@@ -13,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #include <libmnl/libmnl.h>
 #include <linux/xsynproxy.h>
@@ -41,6 +43,18 @@
 #define SYNCTL_RECV_SIZE	32768
 #define SYNCTL_SEND_SIZE	1024
 
+/* Counters by enum xsynproxy_stat id: up to 64, so newer modules still print. */
+#define SYNCTL_STATS_MAX	64
+#define SYNCTL_STAT_NAME_MAX	32	/* with the NUL; the UAPI promises 31 */
+
+struct xsp_stats {
+	uint64_t	have;		/* 1ULL << id present */
+	uint64_t	val[SYNCTL_STATS_MAX];
+};
+
+/* Address families of FAMILY_STATS, in the order synctl prints them. */
+enum { SYNCTL_FAM_IPV4, SYNCTL_FAM_IPV6, SYNCTL_FAM_NR };
+
 /* Decoded attributes of one xsynproxy reply message. */
 struct xsp_reply {
 	uint64_t	have;		/* 1ULL << XSYNPROXY_A_* present */
@@ -60,10 +74,17 @@ struct xsp_reply {
 	uint16_t	mss;
 	uint32_t	cookie;
 	uint32_t	tsval;
-	/* STATS nest: up to 64 counters, so newer modules still print. */
-	uint64_t	stats_have;
-	uint64_t	stats[64];
+	uint16_t	family;
+	uint32_t	prev_state;
+	struct xsp_stats stats;
+	/* STAT_NAMES: the module's name of each counter, when it sends them. */
+	uint64_t	names_have;
+	char		stat_names[SYNCTL_STATS_MAX][SYNCTL_STAT_NAME_MAX];
+	/* FAMILY_STATS, by SYNCTL_FAM_*. */
+	unsigned int	fam_have;	/* 1U << SYNCTL_FAM_* present */
+	struct xsp_stats fam[SYNCTL_FAM_NR];
 };
+
 
 #define HAS(r, attr)		(((r)->have >> (attr)) & 1)
 
@@ -82,6 +103,7 @@ struct synctl {
 	unsigned int		seq;
 	uint16_t		family;
 	uint32_t		family_version;
+	uint32_t		mcgrp_monitor;	/* group id, 0 = none */
 	bool			dump_intr;	/* last dump was interrupted */
 	struct ext_ack		ext;		/* of the last error */
 	/* Last request (for NLMSGERR_ATTR_OFFS) and receive buffer. */
@@ -107,7 +129,14 @@ struct cmd {
 
 extern const struct cmd synctl_objects[];
 
+/* synctl.c */
+bool opt_matches(const char *arg, const char *name);
+void catch_signals(void);
+bool stop_requested(void);
+int wait_fd(int fd, const struct timespec *deadline);
+
 /* commands.c */
+extern const char *const state_names[3];
 int do_version(struct synctl *s, int argc, char **argv);
 int do_show(struct synctl *s, int argc, char **argv);
 int do_ports_add(struct synctl *s, int argc, char **argv);
@@ -122,6 +151,13 @@ int do_budget_show(struct synctl *s, int argc, char **argv);
 int do_stats_show(struct synctl *s, int argc, char **argv);
 int do_stats_reset(struct synctl *s, int argc, char **argv);
 int do_cookie_mint(struct synctl *s, int argc, char **argv);
+int xsp_do(struct synctl *s, struct nlmsghdr *nlh, struct xsp_reply *r);
+const char *stat_name(const struct xsp_reply *r, unsigned int id,
+		      char *buf, size_t size);
+
+/* monitor.c */
+int do_monitor(struct synctl *s, int argc, char **argv);
+int stats_watch(struct synctl *s, uint32_t interval, uint32_t count);
 
 /* nl.c */
 int nl_open(struct synctl *s);
@@ -130,6 +166,8 @@ struct nlmsghdr *xsp_msg(struct synctl *s, uint8_t cmd, uint16_t flags);
 int xsp_talk(struct synctl *s, struct nlmsghdr *nlh, mnl_cb_t cb, void *data);
 int xsp_parse(const struct nlmsghdr *nlh, struct xsp_reply *r);
 int xsp_reply_cb(const struct nlmsghdr *nlh, void *data);
+int nl_join(struct synctl *s, uint32_t group);
+int nl_fd(const struct synctl *s);
 
 /* parse.c */
 void err_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -149,6 +187,7 @@ void out_open_array(const char *key);
 void out_close_array(void);
 void out_string(const char *key, const char *fmt, const char *val);
 void out_u64(const char *key, const char *fmt, uint64_t val);
+void out_double(const char *key, const char *fmt, double val);
 void out_bool(const char *key, const char *fmt, bool val);
 void out_text(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 bool out_is_json(void);
