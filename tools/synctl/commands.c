@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * One handler per command. Each one parses and checks all of its arguments
- * first, then opens the netlink socket, sends one request, and prints the
- * decoded reply only once the exchange has fully succeeded, so a failure
+ * first, then opens the netlink socket, sends its requests, and prints the
+ * decoded replies only once the exchange has fully succeeded, so a failure
  * never leaves half a JSON document behind.
  *
  * Commands that change state print nothing on success, except with -j,
- * where they print the object the kernel replied with.
+ * where they print the object the kernel replied with. A list of ports is
+ * applied whole or not at all.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -113,23 +114,6 @@ static void kv_hex32(const char *key, uint32_t val)
 }
 
 /* ---- printers ------------------------------------------------------------ */
-
-static void print_range_body(uint16_t lo, uint16_t hi, bool enabled)
-{
-	out_u64("lo", "%" PRIu64, lo);
-	if (hi != lo)
-		out_text("-%u", hi);
-	out_u64("hi", NULL, hi);
-	out_bool("enabled", NULL, enabled);
-	out_text("%s\n", enabled ? "" : " off");
-}
-
-static void print_range(const struct xsp_reply *r)
-{
-	out_open_object(NULL);
-	print_range_body(r->port_lo, r->port_hi, r->port_enabled);
-	out_close_object();
-}
 
 static void print_budget(const struct xsp_reply *r)
 {
@@ -277,23 +261,30 @@ static void print_stats(const struct xsp_reply *r)
 
 /* ---- version, show ------------------------------------------------------- */
 
+/*
+ * synctl's own version always; the module's when it answers. When it does
+ * not (not loadable, no such namespace), the error follows on stderr and
+ * the exit status says so, as for any command the kernel failed.
+ */
 int do_version(struct synctl *s, int argc, char **argv)
 {
 	struct xsp_reply r;
 	int ret;
 
 	ret = no_args(argc, argv);
-	if (!ret)
-		ret = xsp_simple(s, XSYNPROXY_CMD_INFO_GET, &r);
 	if (ret)
 		return ret;
 	out_open_object(NULL);
 	out_string("synctl", "synctl %s\n", SYNCTL_VERSION);
-	out_string("module", "xsynproxy %s", r.version);
-	out_u64("genl_version", " (genl version %" PRIu64 ")\n",
-		r.genl_version);
+	fflush(stdout);
+	ret = xsp_simple(s, XSYNPROXY_CMD_INFO_GET, &r);
+	if (!ret) {
+		out_string("module", "xsynproxy %s", r.version);
+		out_u64("genl_version", " (genl version %" PRIu64 ")\n",
+			r.genl_version);
+	}
 	out_close_object();
-	return EXIT_OK;
+	return ret;
 }
 
 int do_show(struct synctl *s, int argc, char **argv)
@@ -310,92 +301,6 @@ int do_show(struct synctl *s, int argc, char **argv)
 }
 
 /* ---- ports --------------------------------------------------------------- */
-
-/* PORT_ADD or PORT_SET of LO-HI: both reply with the range. */
-static int ports_change(struct synctl *s, uint8_t cmd, uint16_t lo,
-			uint16_t hi, uint8_t enabled)
-{
-	struct xsp_reply r;
-	struct nlmsghdr *nlh;
-	int ret;
-
-	ret = nl_open(s);
-	if (ret)
-		return ret;
-	nlh = xsp_msg(s, cmd, NLM_F_ACK);
-	mnl_attr_put_u16(nlh, XSYNPROXY_A_PORT_LO, lo);
-	mnl_attr_put_u16(nlh, XSYNPROXY_A_PORT_HI, hi);
-	mnl_attr_put_u8(nlh, XSYNPROXY_A_PORT_ENABLED, enabled);
-	ret = xsp_do(s, nlh, &r);
-	if (!ret && out_is_json())
-		print_range(&r);
-	return ret;
-}
-
-int do_ports_add(struct synctl *s, int argc, char **argv)
-{
-	uint16_t lo, hi;
-	uint8_t on = 1;
-
-	if (argc < 1) {
-		err_msg("ports add: missing PORT or LO-HI");
-		return SYNCTL_USAGE;
-	}
-	if (parse_range(argv[0], &lo, &hi))
-		return EXIT_USAGE;
-	if (argc > 1 && parse_onoff(argv[1], &on))
-		return EXIT_USAGE;
-	if (argc > 2)
-		return unexpected(argv[2]);
-	return ports_change(s, XSYNPROXY_CMD_PORT_ADD, lo, hi, on);
-}
-
-int do_ports_set(struct synctl *s, int argc, char **argv)
-{
-	uint16_t lo, hi;
-	uint8_t on;
-
-	if (argc < 2) {
-		err_msg("ports set: missing %s", argc ? "on|off" :
-			"PORT or LO-HI");
-		return SYNCTL_USAGE;
-	}
-	if (parse_range(argv[0], &lo, &hi) || parse_onoff(argv[1], &on))
-		return EXIT_USAGE;
-	if (argc > 2)
-		return unexpected(argv[2]);
-	return ports_change(s, XSYNPROXY_CMD_PORT_SET, lo, hi, on);
-}
-
-/* No reply to a delete: nothing to print, even with -j. */
-int do_ports_del(struct synctl *s, int argc, char **argv)
-{
-	struct nlmsghdr *nlh;
-	bool all = false;
-	uint16_t lo, hi;
-	int ret;
-
-	if (argc < 1) {
-		err_msg("ports del: missing PORT, LO-HI or \"all\"");
-		return SYNCTL_USAGE;
-	}
-	if (!strcmp(argv[0], "all"))
-		all = true;
-	else if (parse_range(argv[0], &lo, &hi))
-		return EXIT_USAGE;
-	if (argc > 1)
-		return unexpected(argv[1]);
-
-	ret = nl_open(s);
-	if (ret)
-		return ret;
-	nlh = xsp_msg(s, XSYNPROXY_CMD_PORT_DEL, NLM_F_ACK);
-	if (!all) {
-		mnl_attr_put_u16(nlh, XSYNPROXY_A_PORT_LO, lo);
-		mnl_attr_put_u16(nlh, XSYNPROXY_A_PORT_HI, hi);
-	}
-	return xsp_talk(s, nlh, NULL, NULL);
-}
 
 struct range {
 	uint16_t	lo;
@@ -439,32 +344,283 @@ static int range_cb(const struct nlmsghdr *nlh, void *data)
 }
 
 /*
- * A dump the kernel flags as interrupted (the table changed under it) is
- * retried once; if the retry is interrupted too, its output is printed
- * with a warning on stderr and the exit status stays 0.
+ * The port table, sorted. A dump the kernel flags as interrupted (the
+ * table changed under it) is retried once; if the retry is interrupted
+ * too, its result is kept with a warning on stderr.
  */
-int do_ports_show(struct synctl *s, int argc, char **argv)
+static int ports_dump(struct synctl *s, struct range_list *l)
 {
-	struct range_list l = {};
 	struct nlmsghdr *nlh;
 	int attempt, ret;
-	size_t i;
 
-	ret = no_args(argc, argv);
-	if (!ret)
-		ret = nl_open(s);
+	ret = nl_open(s);
 	if (ret)
 		return ret;
 	for (attempt = 0; attempt < 2; attempt++) {
-		l.n = 0;
+		l->n = 0;
 		nlh = xsp_msg(s, XSYNPROXY_CMD_PORT_GET, NLM_F_DUMP);
-		ret = xsp_talk(s, nlh, range_cb, &l);
+		ret = xsp_talk(s, nlh, range_cb, l);
 		if (ret || !s->dump_intr)
 			break;
 	}
+	if (!ret && s->dump_intr)
+		err_msg("dump interrupted, output may be inconsistent");
+	return ret;
+}
+
+static const struct range *range_find(const struct range_list *l,
+				      uint16_t lo, uint16_t hi)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (l->v[i].lo == lo && l->v[i].hi == hi)
+			return &l->v[i];
+	return NULL;
+}
+
+/* One PORT_ADD, PORT_SET or PORT_DEL (@enabled < 0: none) of LO-HI. */
+static int port_request(struct synctl *s, uint8_t cmd, uint16_t lo,
+			uint16_t hi, int enabled)
+{
+	struct nlmsghdr *nlh;
+	struct xsp_reply r;
+
+	nlh = xsp_msg(s, cmd, NLM_F_ACK);
+	mnl_attr_put_u16(nlh, XSYNPROXY_A_PORT_LO, lo);
+	mnl_attr_put_u16(nlh, XSYNPROXY_A_PORT_HI, hi);
+	if (enabled >= 0)
+		mnl_attr_put_u8(nlh, XSYNPROXY_A_PORT_ENABLED, enabled);
+	/* No reply to a delete. */
+	if (cmd == XSYNPROXY_CMD_PORT_DEL)
+		return xsp_talk(s, nlh, NULL, NULL);
+	return xsp_do(s, nlh, &r);
+}
+
+static void print_range_body(uint16_t lo, uint16_t hi, bool enabled)
+{
+	out_u64("lo", "%" PRIu64, lo);
+	if (hi != lo)
+		out_text("-%u", hi);
+	out_u64("hi", NULL, hi);
+	out_bool("enabled", NULL, enabled);
+	out_text("%s\n", enabled ? "" : " off");
+}
+
+/* With -j, what a change made: one range as an object, a list as an array. */
+static void print_changed(const struct port_list *pl, const uint8_t *on)
+{
+	size_t i;
+
+	if (!out_is_json())
+		return;
+	if (pl->n > 1)
+		out_open_array(NULL);
+	for (i = 0; i < pl->n; i++) {
+		out_open_object(NULL);
+		print_range_body(pl->v[i].lo, pl->v[i].hi, on[i]);
+		out_close_object();
+	}
+	if (pl->n > 1)
+		out_close_array();
+}
+
+/*
+ * After element @failed of a list failed (the kernel's error is printed),
+ * undo the @failed changes before it, last first: @undo_cmd with the
+ * enabled flags in @undo_on (for re-adding or re-setting). Says whether
+ * anything is left half-applied.
+ */
+static void ports_undo(struct synctl *s, const char *verb,
+		       const struct port_list *pl, size_t failed,
+		       uint8_t undo_cmd, const uint8_t *undo_on)
+{
+	size_t i, left = 0;
+
+	for (i = failed; i-- > 0;) {
+		if (port_request(s, undo_cmd, pl->v[i].lo, pl->v[i].hi,
+				 undo_cmd == XSYNPROXY_CMD_PORT_DEL ? -1 :
+				 undo_on[i]))
+			left++;
+	}
+	if (pl->n < 2)
+		return;
+	if (!left)
+		err_msg("ports %s: \"%s\" failed; %zu change%s before it undone, nothing changed",
+			verb, pl->v[failed].text, failed,
+			failed == 1 ? "" : "s");
+	else
+		err_msg("ports %s: \"%s\" failed; %zu of the %zu changes before it could not be undone",
+			verb, pl->v[failed].text, left, failed);
+}
+
+/* ports add PORTS [on|off] */
+int do_ports_add(struct synctl *s, int argc, char **argv)
+{
+	struct port_list pl;
+	uint8_t *on = NULL;
+	uint8_t enabled = 1;
+	size_t i;
+	int ret;
+
+	if (argc < 1) {
+		err_msg("ports add: missing PORTS");
+		return SYNCTL_USAGE;
+	}
+	if (argc > 1 && parse_onoff(argv[1], &enabled))
+		return EXIT_USAGE;
+	if (argc > 2)
+		return unexpected(argv[2]);
+	if (parse_port_list(argv[0], &pl))
+		return EXIT_USAGE;
+	on = malloc(pl.n);
+	if (!on) {
+		err_msg("out of memory");
+		port_list_free(&pl);
+		return EXIT_KERNEL;
+	}
+	memset(on, enabled, pl.n);
+
+	ret = nl_open(s);
+	for (i = 0; !ret && i < pl.n; i++) {
+		ret = port_request(s, XSYNPROXY_CMD_PORT_ADD, pl.v[i].lo,
+				   pl.v[i].hi, enabled);
+		if (ret)
+			ports_undo(s, "add", &pl, i, XSYNPROXY_CMD_PORT_DEL, on);
+	}
+	if (!ret)
+		print_changed(&pl, on);
+	free(on);
+	port_list_free(&pl);
+	return ret;
+}
+
+/*
+ * For del and set of a list: every range must be configured exactly, as
+ * the kernel will insist, checked before anything changes. Stores each
+ * range's enabled flag in @on, for the undo.
+ */
+static int ports_check_all(struct synctl *s, const struct port_list *pl,
+			   uint8_t *on)
+{
+	struct range_list l = {};
+	const struct range *r;
+	size_t i;
+	int ret;
+
+	ret = ports_dump(s, &l);
+	for (i = 0; !ret && i < pl->n; i++) {
+		r = range_find(&l, pl->v[i].lo, pl->v[i].hi);
+		if (!r) {
+			err_msg("no configured range %u-%u (\"%s\"): nothing changed",
+				pl->v[i].lo, pl->v[i].hi, pl->v[i].text);
+			ret = EXIT_KERNEL;
+		} else {
+			on[i] = r->enabled;
+		}
+	}
+	free(l.v);
+	return ret;
+}
+
+/* ports del PORTS|all; no reply to a delete: nothing to print, even with -j */
+int do_ports_del(struct synctl *s, int argc, char **argv)
+{
+	struct port_list pl;
+	struct nlmsghdr *nlh;
+	uint8_t *on;
+	size_t i;
+	int ret;
+
+	if (argc < 1) {
+		err_msg("ports del: missing PORTS or \"all\"");
+		return SYNCTL_USAGE;
+	}
+	if (argc > 1)
+		return unexpected(argv[1]);
+	if (!strcmp(argv[0], "all")) {
+		ret = nl_open(s);
+		if (ret)
+			return ret;
+		nlh = xsp_msg(s, XSYNPROXY_CMD_PORT_DEL, NLM_F_ACK);
+		return xsp_talk(s, nlh, NULL, NULL);
+	}
+	if (parse_port_list(argv[0], &pl))
+		return EXIT_USAGE;
+	on = calloc(pl.n, 1);
+	if (!on) {
+		err_msg("out of memory");
+		port_list_free(&pl);
+		return EXIT_KERNEL;
+	}
+	ret = nl_open(s);
+	if (!ret && pl.n > 1)
+		ret = ports_check_all(s, &pl, on);
+	for (i = 0; !ret && i < pl.n; i++) {
+		ret = port_request(s, XSYNPROXY_CMD_PORT_DEL, pl.v[i].lo,
+				   pl.v[i].hi, -1);
+		if (ret)
+			ports_undo(s, "del", &pl, i, XSYNPROXY_CMD_PORT_ADD, on);
+	}
+	free(on);
+	port_list_free(&pl);
+	return ret;
+}
+
+/* ports set PORTS on|off */
+int do_ports_set(struct synctl *s, int argc, char **argv)
+{
+	uint8_t enabled, *on = NULL, *was = NULL;
+	struct port_list pl;
+	size_t i;
+	int ret;
+
+	if (argc < 2) {
+		err_msg("ports set: missing %s", argc ? "on|off" : "PORTS");
+		return SYNCTL_USAGE;
+	}
+	if (parse_onoff(argv[1], &enabled))
+		return EXIT_USAGE;
+	if (argc > 2)
+		return unexpected(argv[2]);
+	if (parse_port_list(argv[0], &pl))
+		return EXIT_USAGE;
+	on = malloc(pl.n);
+	was = calloc(pl.n, 1);
+	if (!on || !was) {
+		err_msg("out of memory");
+		ret = EXIT_KERNEL;
+		goto out;
+	}
+	memset(on, enabled, pl.n);
+	ret = nl_open(s);
+	if (!ret && pl.n > 1)
+		ret = ports_check_all(s, &pl, was);
+	for (i = 0; !ret && i < pl.n; i++) {
+		ret = port_request(s, XSYNPROXY_CMD_PORT_SET, pl.v[i].lo,
+				   pl.v[i].hi, enabled);
+		if (ret)
+			ports_undo(s, "set", &pl, i, XSYNPROXY_CMD_PORT_SET, was);
+	}
+	if (!ret)
+		print_changed(&pl, on);
+out:
+	free(on);
+	free(was);
+	port_list_free(&pl);
+	return ret;
+}
+
+int do_ports_show(struct synctl *s, int argc, char **argv)
+{
+	struct range_list l = {};
+	size_t i;
+	int ret;
+
+	ret = no_args(argc, argv);
+	if (!ret)
+		ret = ports_dump(s, &l);
 	if (!ret) {
-		if (s->dump_intr)
-			err_msg("dump interrupted, output may be inconsistent");
 		out_open_array(NULL);
 		for (i = 0; i < l.n; i++) {
 			out_open_object(NULL);
@@ -618,6 +774,7 @@ int do_budget_show(struct synctl *s, int argc, char **argv)
 
 /* ---- stats --------------------------------------------------------------- */
 
+/* stats [show] [-i SEC [-c COUNT]] */
 int do_stats_show(struct synctl *s, int argc, char **argv)
 {
 	uint32_t interval = 0, count = 0;
@@ -704,6 +861,15 @@ static int parse_addr(const char *str, uint8_t addr[16])
 	return -1;
 }
 
+/* A bad value, its error printed: exit with EXIT_USAGE, no usage line. */
+#define MINT_BAD_VALUE	(-2)
+
+/*
+ * One option word of cookie mint, and its value: returns the number of
+ * words taken (1 or 2), or SYNCTL_USAGE or MINT_BAD_VALUE with the error
+ * printed. Never a count for a failure: "mss sack" must not go on to
+ * send, nor "mss 65536" to complain about "65536" as a word of its own.
+ */
 static int parse_mint_flag(struct mint_args *m, int argc, char **argv)
 {
 	static const char *const flags[] = { "sack", "ecn", "ts" };
@@ -739,7 +905,7 @@ static int parse_mint_flag(struct mint_args *m, int argc, char **argv)
 		return SYNCTL_USAGE;
 	}
 	if (parse_u32(what, argv[1], 0, max, val))
-		return EXIT_USAGE;
+		return MINT_BAD_VALUE;
 	*has = true;
 	return 2;
 twice:
@@ -770,8 +936,8 @@ static int parse_mint(struct mint_args *m, int argc, char **argv)
 		return EXIT_USAGE;
 	for (i = 5; i < argc; i += n) {
 		n = parse_mint_flag(m, argc - i, argv + i);
-		if (n <= 0)
-			return n;
+		if (n < 0)
+			return n == MINT_BAD_VALUE ? EXIT_USAGE : n;
 	}
 	return EXIT_OK;
 }

@@ -293,7 +293,8 @@ static int report(struct synctl *s, int err)
 		err_msg("permission denied: need CAP_NET_ADMIN");
 		return EXIT_KERNEL;
 	}
-	fprintf(stderr, "synctl: %s", strerror(err));
+	err_start();
+	fprintf(stderr, "%s", strerror(err));
 	if (s->ext.msg[0])
 		fprintf(stderr, ": %s", s->ext.msg);
 	if (s->ext.miss_type)

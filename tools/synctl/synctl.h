@@ -3,13 +3,14 @@
  * synctl: configure the xsynproxy module over generic netlink.
  *
  * Shared declarations of synctl.c (options, command table, help, signals),
- * commands.c (one handler per command), monitor.c (events and counter
- * rates), nl.c (netlink), output.c (text and JSON printing) and parse.c
- * (argument parsing).
+ * commands.c (one handler per command), monitor.c (events and
+ * counter rates), nl.c (netlink), output.c (text and JSON printing) and
+ * parse.c (argument parsing).
  */
 #ifndef _SYNCTL_H
 #define _SYNCTL_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -84,7 +85,6 @@ struct xsp_reply {
 	unsigned int	fam_have;	/* 1U << SYNCTL_FAM_* present */
 	struct xsp_stats fam[SYNCTL_FAM_NR];
 };
-
 
 #define HAS(r, attr)		(((r)->have >> (attr)) & 1)
 
@@ -170,9 +170,26 @@ int nl_join(struct synctl *s, uint32_t group);
 int nl_fd(const struct synctl *s);
 
 /* parse.c */
+
+/* One element of a port list: a port or a range, and how it was written. */
+struct port_elem {
+	uint16_t	lo;
+	uint16_t	hi;
+	const char	*text;
+};
+
+struct port_list {
+	struct port_elem *v;
+	size_t		n;
+	char		*buf;		/* the elements' texts point into it */
+};
+
+void err_start(void);
 void err_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int parse_port(const char *str, uint16_t *port);
 int parse_range(const char *str, uint16_t *lo, uint16_t *hi);
+int parse_port_list(const char *str, struct port_list *l);
+void port_list_free(struct port_list *l);
 int parse_u32(const char *what, const char *str, uint32_t min, uint32_t max,
 	      uint32_t *val);
 int parse_onoff(const char *str, uint8_t *on);
