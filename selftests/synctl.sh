@@ -3,8 +3,8 @@
 #
 # synctl against the module: what it shows is what the module holds, bad
 # input is refused with a clear error and changes nothing, lists of ports
-# apply whole or not at all, permissions follow the namespace's owning user
-# namespace.
+# apply whole or not at all, save and batch files recreate a namespace's
+# settings, permissions follow the namespace's owning user namespace.
 source "$(dirname "$0")/lib.sh"
 
 TESTS="
@@ -14,6 +14,7 @@ TESTS="
 	test_port_lists
 	test_salt
 	test_budget_stats
+	test_save_batch
 	test_permissions
 	test_not_loadable
 "
@@ -250,6 +251,56 @@ assert all(v == 0 for v in d.values()) and all(v == 0 for f in fams for v in f.v
 	synctl -n "$ns" stats reset
 	check_err $? "stats reset failed"
 	log_test "budget set/show, stats show/reset: the kernel's counters, in total and per family"
+}
+
+test_save_batch()
+{
+	local ns key out
+
+	xsp_load
+	setup_ns ns
+	synctl -n "$ns" ports add 22 off && synctl -n "$ns" ports add 443 &&
+		synctl -n "$ns" ports add 8000-8100 && synctl -n "$ns" salt set --epoch-len 30 &&
+		synctl -n "$ns" budget set 5000
+	check_err $? "configuration failed"
+	key=00112233445566778899aabbccddeeff
+	echo $key | synctl -n "$ns" salt set --key-file -
+	synctl -n "$ns" save >"$XSP_TMP/saved"
+	check_err $? "save failed"
+	grep -v '^#' "$XSP_TMP/saved" >"$XSP_TMP/cmds"
+	printf '%s\n' "salt set --epoch-len 30" "budget set 5000" "ports del all" \
+		"ports add 22 off" "ports add 443" "ports add 8000-8100" | cmp -s - "$XSP_TMP/cmds"
+	check_err $? "save printed: $(cat "$XSP_TMP/saved")"
+	! grep -qi -e "${key:0:8}" -e "${key:8:8}" -e "${key:16:8}" -e "${key:24:8}" "$XSP_TMP/saved"
+	check_err $? "save printed the key"
+
+	# back to defaults, then the saved file recreates the same settings
+	synctl -n "$ns" ports del all && synctl -n "$ns" budget set unlimited &&
+		synctl -n "$ns" salt set --epoch-len 60
+	synctl -n "$ns" -b "$XSP_TMP/saved"
+	check_err $? "synctl -b of the saved file failed"
+	synctl -n "$ns" save >"$XSP_TMP/saved2"
+	cmp -s "$XSP_TMP/saved" "$XSP_TMP/saved2"
+	check_err $? "save after restore differs: $(diff "$XSP_TMP/saved" "$XSP_TMP/saved2")"
+	# a saved file starts from scratch: applying it again is no error
+	synctl -n "$ns" -b "$XSP_TMP/saved" && synctl -n "$ns" save | cmp -s "$XSP_TMP/saved" -
+	check_err $? "applying the saved file twice"
+
+	# a failing line stops the batch (FILE:LINE: error); -force goes on
+	printf 'ports add 9000\nports add 443\nports add 9001\n' >"$XSP_TMP/b"
+	out=$(synctl -n "$ns" -b "$XSP_TMP/b" 2>&1)
+	[ $? = 2 ] && grep -q "^$XSP_TMP/b:2: File exists: .*overlap" <<<"$out" &&
+		[ "$(ports_line "$ns")" = "22 off 443 8000-8100 9000 " ]
+	check_err $? "batch with a failing line: '$out', ports $(ports_line "$ns")"
+	synctl -n "$ns" ports del 9000
+	out=$(synctl -n "$ns" -force -b "$XSP_TMP/b" 2>&1)
+	[ $? = 2 ] && [ "$(ports_line "$ns")" = "22 off 443 8000-8100 9000 9001 " ]
+	check_err $? "batch -force: '$out', ports $(ports_line "$ns")"
+	printf 'ports del 9000,9001\nsalt show\n' | synctl -n "$ns" -j -b - >"$XSP_TMP/o"
+	[ $? = 0 ] && [ "$(ports_line "$ns")" = "22 off 443 8000-8100 " ] &&
+		[ "$(jget '["epoch_len"]' <"$XSP_TMP/o")" = 30 ]
+	check_err $? "batch from stdin with -j: $(cat "$XSP_TMP/o")"
+	log_test "save prints what batch (-b) recreates, never the key; batch stops at errors unless -force"
 }
 
 test_permissions()

@@ -832,6 +832,52 @@ int do_stats_reset(struct synctl *s, int argc, char **argv)
 	return ret;
 }
 
+/* ---- save ----------------------------------------------------------------- */
+
+/*
+ * The commands that recreate the namespace's settings and ports, for
+ * "synctl -b FILE": settings first, so that protection starts under them,
+ * then the ranges, each with its on/off. The key is never printed.
+ */
+int do_save(struct synctl *s, int argc, char **argv)
+{
+	struct range_list l = {};
+	struct xsp_reply r;
+	size_t i;
+	int ret;
+
+	ret = no_args(argc, argv);
+	if (!ret && out_is_json()) {
+		err_msg("save prints commands, not JSON (see \"ports show -j\")");
+		ret = SYNCTL_USAGE;
+	}
+	if (!ret)
+		ret = xsp_simple(s, XSYNPROXY_CMD_INFO_GET, &r);
+	if (!ret)
+		ret = ports_dump(s, &l);
+	if (ret) {
+		free(l.v);
+		return ret;
+	}
+	printf("# xsynproxy settings (synctl save), for: synctl [-n NETNS] -b FILE\n"
+	       "# The key is not saved: a shared key is set with\n"
+	       "# \"salt set --key-file FILE\".\n");
+	printf("salt set --epoch-len %u\n", r.epoch_len);
+	if (r.budget)
+		printf("budget set %u\n", r.budget);
+	else
+		printf("budget set unlimited\n");
+	printf("ports del all\n");
+	for (i = 0; i < l.n; i++) {
+		printf("ports add %u", l.v[i].lo);
+		if (l.v[i].hi != l.v[i].lo)
+			printf("-%u", l.v[i].hi);
+		printf("%s\n", l.v[i].enabled ? "" : " off");
+	}
+	free(l.v);
+	return EXIT_OK;
+}
+
 /* ---- cookie -------------------------------------------------------------- */
 
 struct mint_args {

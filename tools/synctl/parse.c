@@ -27,10 +27,15 @@
 /* As many ranges as the module takes (XSP_MAX_RANGES). */
 #define PORT_LIST_MAX	1024
 
-/* Every error starts with "synctl: ". */
+const char *err_where;
+
+/*
+ * Every error starts with "synctl: ", or, for a line of a batch file, with
+ * "FILE:LINE: " as compilers print it.
+ */
 void err_start(void)
 {
-	fputs("synctl: ", stderr);
+	fprintf(stderr, "%s: ", err_where ? err_where : "synctl");
 }
 
 void err_msg(const char *fmt, ...)
@@ -386,3 +391,55 @@ out:
 	return ret;
 }
 
+/*
+ * Split a batch line into words, in place: blanks separate words, '...'
+ * and "..." quote (a backslash escapes the next character except inside
+ * '...'), and '#' starting a word comments out the rest of the line.
+ * Returns the number of words, or -1 with the error printed.
+ */
+int split_line(char *line, char **argv, int max)
+{
+	char *in = line, *out = line, quote;
+	int argc = 0;
+
+	for (;;) {
+		while (isspace((unsigned char)*in))
+			in++;
+		if (!*in || *in == '#')
+			return argc;
+		if (argc == max) {
+			err_msg("more than %d words on the line", max);
+			return -1;
+		}
+		argv[argc++] = out;
+		quote = 0;
+		for (; *in; in++) {
+			if (quote) {
+				if (*in == quote) {
+					quote = 0;
+					continue;
+				}
+				if (*in == '\\' && quote == '"' && in[1])
+					in++;
+				*out++ = *in;
+				continue;
+			}
+			if (isspace((unsigned char)*in))
+				break;
+			if (*in == '\'' || *in == '"') {
+				quote = *in;
+				continue;
+			}
+			if (*in == '\\' && in[1])
+				in++;
+			*out++ = *in;
+		}
+		if (quote) {
+			err_msg("unterminated %c quote", quote);
+			return -1;
+		}
+		if (*in)
+			in++;
+		*out++ = '\0';
+	}
+}

@@ -3,10 +3,11 @@
  * synctl - configure the xsynproxy module over generic netlink.
  *
  *	synctl [OPTIONS] OBJECT { COMMAND | help }
+ *	synctl [OPTIONS] -batch FILE
  *
  * This file holds the options, the one table of commands, the dispatcher
- * and help generated from that table, and the signal handling of the
- * commands that run until interrupted.
+ * and help generated from that table, batch files, and the signal handling
+ * of the commands that run until interrupted.
  */
 #define _GNU_SOURCE		/* ppoll() */
 #include <errno.h>
@@ -14,6 +15,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "synctl.h"
@@ -137,13 +139,17 @@ const struct cmd synctl_objects[] = {
 		.name	= "monitor",
 		.desc	= "print changes as they happen",
 		.fn	= do_monitor,
+	}, {
+		.name	= "save",
+		.desc	= "print commands recreating the settings",
+		.fn	= do_save,
 	},
 	{ }
 };
 
 static const char options_help[] =
-	"OPTIONS := { -j[son] | -p[retty] | -n[etns] NAME | -V[ersion] |\n"
-	"             -h[elp] }\n"
+	"OPTIONS := { -j[son] | -p[retty] | -n[etns] NAME | -b[atch] FILE |\n"
+	"             -f[orce] | -V[ersion] | -h[elp] }\n"
 	"PORTS := { PORT | LO-HI }[,...]   PORT := { NUMBER | SERVICE }\n";
 
 /* ---- help ---------------------------------------------------------------- */
@@ -192,6 +198,7 @@ static void print_help(FILE *f, const struct cmd *tbl, const char *parent)
 
 	if (!parent) {
 		fprintf(f, "Usage: synctl [OPTIONS] OBJECT { COMMAND | help }\n"
+			   "       synctl [OPTIONS] -batch FILE\n"
 			   "       synctl help [OBJECT]\n%s\n", options_help);
 		for (c = tbl; c->name; c++) {
 			if (c->sub)
@@ -383,7 +390,8 @@ bool opt_matches(const char *arg, const char *name)
 	return is_prefix(arg, name);
 }
 
-enum opt_id { OPT_JSON, OPT_PRETTY, OPT_NETNS, OPT_VERSION, OPT_HELP };
+enum opt_id { OPT_JSON, OPT_PRETTY, OPT_NETNS, OPT_BATCH, OPT_FORCE,
+	      OPT_VERSION, OPT_HELP };
 
 static const struct {
 	const char	*name;
@@ -393,6 +401,8 @@ static const struct {
 	{ "json",	OPT_JSON,	false },
 	{ "pretty",	OPT_PRETTY,	false },
 	{ "netns",	OPT_NETNS,	true },
+	{ "batch",	OPT_BATCH,	true },
+	{ "force",	OPT_FORCE,	false },
 	{ "Version",	OPT_VERSION,	false },
 	{ "help",	OPT_HELP,	false },
 };
@@ -468,6 +478,12 @@ static int parse_options(struct synctl *s, int argc, char **argv, int *first)
 				return EXIT_USAGE;
 			}
 			s->netns = arg;
+			break;
+		case OPT_BATCH:
+			s->batch = argv[++a];
+			break;
+		case OPT_FORCE:
+			s->force = true;
 			break;
 		case OPT_VERSION:
 			printf("synctl %s\n", SYNCTL_VERSION);
@@ -548,6 +564,74 @@ int wait_fd(int fd, const struct timespec *deadline)
 	return ret < 0 ? -1 : ret > 0;
 }
 
+/* ---- batch ------------------------------------------------------------------- */
+
+#define BATCH_MAX_WORDS	64
+
+/*
+ * synctl [OPTIONS] -batch FILE: each line a command without "synctl",
+ * run in order on one socket, in the namespace of -n; blank lines and
+ * "#" comments skipped. Errors start with "FILE:LINE: ". Stops at the
+ * first failing line, or with -force goes on; the exit status is that of
+ * the first failing line.
+ */
+static int run_batch(struct synctl *s)
+{
+	const bool json = s->json, pretty = s->pretty;
+	const char *name = s->batch;
+	char *argv[BATCH_MAX_WORDS];
+	int argc, ret = EXIT_OK, r;
+	unsigned int lineno = 0;
+	char where[PATH_MAX + 16];
+	size_t size = 0;
+	char *line = NULL;
+	FILE *f;
+
+	f = strcmp(name, "-") ? fopen(name, "r") : stdin;
+	if (!f) {
+		err_msg("cannot open batch file \"%s\": %s", name,
+			strerror(errno));
+		return EXIT_USAGE;
+	}
+	while (getline(&line, &size, f) >= 0) {
+		snprintf(where, sizeof(where), "%s:%u", name, ++lineno);
+		err_where = where;
+		argc = split_line(line, argv, ARRAY_SIZE(argv));
+		if (!argc)
+			continue;
+		if (argc < 0) {
+			r = EXIT_USAGE;
+		} else if (argv[0][0] == '-') {
+			err_msg("option \"%s\" in a batch line: options go on synctl's command line",
+				argv[0]);
+			r = EXIT_USAGE;
+		} else {
+			s->json = json;
+			s->pretty = pretty;
+			argc = take_output_flags(s, argc, argv);
+			out_init(s->json, s->pretty);
+			r = dispatch(s, synctl_objects, NULL, argc, argv);
+			fflush(stdout);
+		}
+		if (r && !ret)
+			ret = r;
+		if (r && !s->force)
+			break;
+	}
+	if (ferror(f)) {
+		err_where = NULL;
+		err_msg("cannot read batch file \"%s\": %s", name,
+			strerror(errno));
+		if (!ret)
+			ret = EXIT_USAGE;
+	}
+	err_where = NULL;
+	free(line);
+	if (f != stdin)
+		fclose(f);
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	static struct synctl s;
@@ -556,10 +640,19 @@ int main(int argc, char **argv)
 	ret = parse_options(&s, argc, argv, &first);
 	if (ret >= 0)
 		return ret;
-	argc = take_output_flags(&s, argc - first, argv + first);
+	argc -= first;
 	argv += first;
-	out_init(s.json, s.pretty);
-	ret = dispatch(&s, synctl_objects, NULL, argc, argv);
+	if (s.batch && argc) {
+		err_msg("-batch takes no command: unexpected \"%s\"", argv[0]);
+		return EXIT_USAGE;
+	}
+	if (s.batch) {
+		ret = run_batch(&s);
+	} else {
+		argc = take_output_flags(&s, argc, argv);
+		out_init(s.json, s.pretty);
+		ret = dispatch(&s, synctl_objects, NULL, argc, argv);
+	}
 	nl_close(&s);
 	if (fflush(stdout) || ferror(stdout)) {
 		err_msg("error writing output");

@@ -2,8 +2,8 @@
 /*
  * synctl: configure the xsynproxy module over generic netlink.
  *
- * Shared declarations of synctl.c (options, command table, help, signals),
- * commands.c (one handler per command), monitor.c (events and
+ * Shared declarations of synctl.c (options, command table, help, batch
+ * files), commands.c (one handler per command), monitor.c (events and
  * counter rates), nl.c (netlink), output.c (text and JSON printing) and
  * parse.c (argument parsing).
  */
@@ -98,6 +98,8 @@ struct synctl {
 	bool			json;
 	bool			pretty;
 	const char		*netns;
+	const char		*batch;		/* -batch FILE */
+	bool			force;		/* -force: go on after errors */
 	struct mnl_socket	*nl;
 	unsigned int		portid;
 	unsigned int		seq;
@@ -151,6 +153,7 @@ int do_budget_show(struct synctl *s, int argc, char **argv);
 int do_stats_show(struct synctl *s, int argc, char **argv);
 int do_stats_reset(struct synctl *s, int argc, char **argv);
 int do_cookie_mint(struct synctl *s, int argc, char **argv);
+int do_save(struct synctl *s, int argc, char **argv);
 int xsp_do(struct synctl *s, struct nlmsghdr *nlh, struct xsp_reply *r);
 const char *stat_name(const struct xsp_reply *r, unsigned int id,
 		      char *buf, size_t size);
@@ -184,6 +187,8 @@ struct port_list {
 	char		*buf;		/* the elements' texts point into it */
 };
 
+/* Where errors come from, e.g. "FILE:LINE" in a batch; NULL: "synctl". */
+extern const char *err_where;
 void err_start(void);
 void err_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int parse_port(const char *str, uint16_t *port);
@@ -195,6 +200,7 @@ int parse_u32(const char *what, const char *str, uint32_t min, uint32_t max,
 int parse_onoff(const char *str, uint8_t *on);
 int read_key_file(const char *path, uint8_t key[XSYNPROXY_KEY_LEN]);
 bool is_help(const char *arg);
+int split_line(char *line, char **argv, int max);
 
 /* output.c */
 void out_init(bool json, bool pretty);

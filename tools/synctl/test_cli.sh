@@ -158,6 +158,8 @@ expect_usage 'unexpected argument "now"' version now
 expect_usage 'unexpected argument "x"' -j stats show x
 expect_usage 'unexpected argument "x"' stats reset x
 expect_usage 'unexpected argument "x"' monitor x
+expect_usage 'unexpected argument "x"' save x
+expect_usage 'save prints commands, not JSON' -j save
 
 # Abbreviations: unambiguous prefixes of objects and verbs, as ip takes them.
 expect_parsed p a 443
@@ -166,13 +168,14 @@ expect_parsed po l
 expect_parsed sh
 expect_parsed st
 expect_parsed sal r
+expect_parsed sav
 expect_parsed b se 10
 expect_parsed c m 10.0.0.1 1 10.0.0.2 2 3
 expect_parsed m
 expect_help h
 expect_help p h
-expect_line 'synctl: Object "s" is ambiguous (show, salt, stats), try "synctl help".' s
-expect_parsed sa rotate
+expect_line 'synctl: Object "s" is ambiguous (show, salt, stats, save), try "synctl help".' s
+expect_line 'synctl: Object "sa" is ambiguous (salt, save), try "synctl help".' sa rotate
 expect_line 'synctl: Command "s" is ambiguous (set, show), try "synctl ports help".' ports s 443 on
 expect_line 'synctl: Command "r" is unknown, try "synctl ports help".' p r
 
@@ -182,6 +185,7 @@ expect_line 'synctl: Option "--bogus" is unknown, try "synctl help".' --bogus sh
 expect_line 'synctl: Option "-jsonx" is unknown, try "synctl help".' -jsonx show
 expect_usage 'needs an argument' -n
 expect_usage 'needs an argument' -netns
+expect_usage 'needs an argument' -batch
 expect_usage 'invalid network namespace name' -n a/b show
 expect_usage 'invalid network namespace name' -n .. show
 expect_usage 'invalid network namespace name' -n '' show
@@ -399,7 +403,8 @@ bad=0 ncmd=0
 while IFS= read -r line; do
 	syn=$(sed 's/^  \(synctl .*\S\)\(  .*\)\{0,1\}$/\1/; s/  .*//' <<<"$line")
 	read -r -a w <<<"$syn"
-	if [ "${w[1]}" = version ] || [ "${w[1]}" = show ] || [ "${w[1]}" = monitor ]; then
+	if [ "${w[1]}" = version ] || [ "${w[1]}" = show ] || [ "${w[1]}" = monitor ] ||
+	   [ "${w[1]}" = save ]; then
 		leaf=("${w[1]}")
 	else
 		leaf=("${w[1]}" "${w[2]%%|*}")
@@ -408,11 +413,50 @@ while IFS= read -r line; do
 	got=$("$SYNCTL" "${leaf[@]}" help | sed -n 's/^Usage: //p')
 	[ "$got" = "$syn" ] || { bad=1; echo "# help line '$syn' but '${leaf[*]} help' says '$got'"; }
 done < <(grep '^  synctl ' "$tmp/out")
-[ "$ncmd" -ge 15 ] && [ "$bad" = 0 ]
+[ "$ncmd" -ge 16 ] && [ "$bad" = 0 ]
 result $? "help: one line per command ($ncmd), each as its own help says"
 ! grep -v -e '^  synctl ' -e '^Usage:' -e '^       synctl ' -e '^OPTIONS' -e '^PORTS' \
 	-e '^             -' -e '^$' -e '^ \{40\}[a-z]' "$tmp/out" | grep -q .
 result $? "help: no other kind of line" "unexpected line in help"
+
+# ---- batch ------------------------------------------------------------------
+printf '# comment\n\n   \nhelp  # trailing comment\nports add 0\nports add 70000\n' >"$tmp/b1"
+run -b "$tmp/b1"
+[ "$rc" = 1 ] && grep -q '^Usage: synctl' "$tmp/out" &&
+	[ "$(cat "$tmp/err")" = "$tmp/b1:5: invalid port \"0\": out of range (1-65535)" ]
+result $? "batch: comments and blanks skipped, FILE:LINE: error, stops at the first" \
+	"rc $rc, stderr: $(cat "$tmp/err")"
+run -force -batch "$tmp/b1"
+[ "$rc" = 1 ] && [ "$(grep -c '^Usage: synctl' "$tmp/out")" = 1 ] &&
+	[ "$(sed -n 1p "$tmp/err")" = "$tmp/b1:5: invalid port \"0\": out of range (1-65535)" ] &&
+	[ "$(sed -n 2p "$tmp/err")" = "$tmp/b1:6: invalid port \"70000\": out of range (1-65535)" ] &&
+	[ "$(wc -l <"$tmp/err")" = 2 ]
+result $? "batch: -force goes on after errors" "rc $rc, stderr: $(cat "$tmp/err")"
+printf 'help\nhelp ports\n' >"$tmp/b2"
+run -b "$tmp/b2"
+[ "$rc" = 0 ] && [ "$(grep -c '^Usage: synctl' "$tmp/out")" = 2 ] && [ ! -s "$tmp/err" ]
+result $? "batch: every line runs, status 0 when all pass"
+printf 'ports add 0\n' | "$SYNCTL" -b - >"$tmp/out" 2>"$tmp/err"
+[ $? = 1 ] && [ "$(cat "$tmp/err")" = '-:1: invalid port "0": out of range (1-65535)' ]
+result $? "batch: FILE - is standard input"
+printf 'help\nports add "80\n' >"$tmp/b3"
+run -b "$tmp/b3"
+[ "$rc" = 1 ] && [ "$(cat "$tmp/err")" = "$tmp/b3:2: unterminated \" quote" ]
+result $? "batch: unterminated quote" "stderr: $(cat "$tmp/err")"
+printf -- '-j stats\n' >"$tmp/b4"
+run -b "$tmp/b4"
+[ "$rc" = 1 ] && grep -q "^$tmp/b4:1: option \"-j\" in a batch line" "$tmp/err"
+result $? "batch: options belong on synctl's command line"
+printf 'frob\n' >"$tmp/b5"
+run -b "$tmp/b5"
+[ "$rc" = 1 ] && [ "$(cat "$tmp/err")" = "$tmp/b5:1: Object \"frob\" is unknown, try \"synctl help\"." ]
+result $? "batch: unknown object named with FILE:LINE"
+printf "ports add '80,443' on\nports add 80 \"on\"\n" >"$tmp/b6"
+run -n "$nonetns" -b "$tmp/b6"
+[ "$rc" = 1 ] && [ "$(cat "$tmp/err")" = "$tmp/b6:1: network namespace \"$nonetns\" does not exist (no /run/netns/$nonetns)" ]
+result $? "batch: quoted words, -n applies to the lines" "stderr: $(cat "$tmp/err")"
+expect_usage 'cannot open batch file' -b "$tmp/none"
+expect_usage '-batch takes no command: unexpected "show"' -b "$tmp/b2" show
 
 # ---- valgrind: no leak or error on the usage paths --------------------------
 if [ "${VALGRIND:-1}" != 0 ] && command -v valgrind >/dev/null; then
@@ -442,6 +486,10 @@ if [ "${VALGRIND:-1}" != 0 ] && command -v valgrind >/dev/null; then
 		-n $nonetns version
 		-n $nonetns stats -i 1 -c 1
 		-json help
+		-b $tmp/b1
+		-force -b $tmp/b1
+		-b $tmp/b3
+		-n $nonetns -b $tmp/b6
 	EOF
 else
 	skip "valgrind checks" "valgrind not installed or VALGRIND=0"
