@@ -105,6 +105,16 @@ struct xsp_net {
 	u32				budget;
 	struct xsp_pcpu __percpu	*pcpu;
 	struct work_struct		refresh_work;
+	/*
+	 * State changes (xsp_pernet.c). @state is the state last told to
+	 * monitor listeners, written under @lock. @bypass is the last
+	 * "tcp_syncookies == 2" seen, by the datapath (xsp_state_seen()) or
+	 * by @state_work, which recomputes the state under @lock, tells the
+	 * listeners and, while a port is enabled, polls once a second.
+	 */
+	enum xsynproxy_state		state;
+	bool				bypass;
+	struct delayed_work		state_work;
 	bool				hooks_registered;
 };
 
@@ -135,6 +145,8 @@ static inline struct xsp_net *xsp_pernet(const struct net *net)
 }
 
 /* xsp_stats.c */
+extern const char * const xsp_stat_names[__XSYNPROXY_STAT_MAX];
+
 static inline void xsp_inc(struct xsp_net *xn, enum xsp_fam fam,
 			   enum xsynproxy_stat s)
 {
@@ -145,6 +157,8 @@ static inline void xsp_inc(struct xsp_net *xn, enum xsp_fam fam,
 void xsp_stats_sum(struct xsp_net *xn, enum xsp_fam fam, u64 *sum);
 void xsp_stats_reset(struct xsp_net *xn);
 bool xsp_budget_take(struct xsp_net *xn);
+int xsp_proc_init(struct net *net);
+void xsp_proc_exit(struct net *net);
 
 /* xsp_pernet.c */
 int xsp_pernet_register(void);
@@ -153,10 +167,15 @@ u64 xsp_now(void);
 u64 xsp_now_ms(void);
 int xsp_ports_change(struct xsp_net *xn, int cmd, u16 lo, u16 hi, bool enabled,
 		     struct netlink_ext_ack *extack);
+/* What xsp_keys_replace() changed. */
+#define XSP_KEYS_NEW_KEY	BIT(0)
+#define XSP_KEYS_NEW_EPOCH_LEN	BIT(1)
 int xsp_keys_replace(struct xsp_net *xn, const u8 *key, bool shared,
-		     u32 epoch_len);
+		     u32 epoch_len, unsigned int *changed);
 enum xsynproxy_state xsp_state(struct xsp_net *xn);
 const struct xsp_keys *xsp_keys_get(struct xsp_net *xn, u64 now_ms);
+void xsp_state_update(struct xsp_net *xn);
+void xsp_state_kick(struct xsp_net *xn, bool bypass);
 
 static inline const struct xsp_secrets *xsp_secrets_get(struct xsp_net *xn,
 							 u64 now_ms)
@@ -164,9 +183,24 @@ static inline const struct xsp_secrets *xsp_secrets_get(struct xsp_net *xn,
 	return &xsp_keys_get(xn, now_ms)->s;
 }
 
+/*
+ * The datapath calls this on every SYN to a protected port, in softirq
+ * under rcu_read_lock(), with @bypass = (net.ipv4.tcp_syncookies == 2).
+ * Nothing changed: one READ_ONCE() and a compare. A change: the state work
+ * runs at once and tells the monitor listeners and the kernel log.
+ */
+static inline void xsp_state_seen(struct xsp_net *xn, bool bypass)
+{
+	if (likely(READ_ONCE(xn->bypass) == bypass))
+		return;
+	xsp_state_kick(xn, bypass);
+}
+
 /* xsp_netlink.c */
 int xsp_genl_register(void);
 void xsp_genl_unregister(void);
+void xsp_notify_state(struct xsp_net *xn, enum xsynproxy_state prev,
+		      enum xsynproxy_state state);
 
 /* xsp_hooks.c */
 int xsp_hooks_register(struct net *net);

@@ -787,6 +787,7 @@ unsigned int xsp_local_in(void *priv, struct sk_buff *skb,
 	const struct tcphdr *th;
 	struct xsp_opts dec;
 	struct xsp_pkt p;
+	bool bypass;
 
 	if (unlikely(!ctx))
 		return NF_ACCEPT;
@@ -801,7 +802,10 @@ unsigned int xsp_local_in(void *priv, struct sk_buff *skb,
 	th = (const void *)(skb->data + p.thoff);
 	if (!th->syn || th->ack || !xsp_port_protected(ports, th->dest))
 		return NF_ACCEPT;
-	if (READ_ONCE(state->net->ipv4.sysctl_tcp_syncookies) == 2) {
+	/* The sysctl is per namespace and governs IPv6 too. */
+	bypass = READ_ONCE(state->net->ipv4.sysctl_tcp_syncookies) == 2;
+	xsp_state_seen(xn, bypass);
+	if (bypass) {
 		xsp_inc(xn, af->fam, XSYNPROXY_STAT_SYN_BYPASS);
 		return NF_ACCEPT;
 	}

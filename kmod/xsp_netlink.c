@@ -6,6 +6,10 @@
  * with xsp_net.lock. Writes need CAP_NET_ADMIN in the user namespace owning
  * the network namespace (GENL_UNS_ADMIN_PERM), so an unprivileged user can
  * run xsynproxy inside a network namespace of their own.
+ *
+ * Every change is told to the namespace's "monitor" multicast group by an
+ * event (XSYNPROXY_CMD_*_NTF), sent under xsp_net.lock right after the
+ * change so that listeners see the changes in the order they were made.
  */
 #include <linux/in.h>
 #include <linux/in6.h>
@@ -16,6 +20,14 @@
 #include "xsp.h"
 
 static struct genl_family xsp_genl_family;
+
+enum {
+	XSP_MCGRP_MONITOR,
+};
+
+static const struct genl_multicast_group xsp_mcgrps[] = {
+	[XSP_MCGRP_MONITOR] = { .name = XSYNPROXY_MCGRP_MONITOR },
+};
 
 static const struct nla_policy xsp_policy[XSYNPROXY_A_MAX + 1] = {
 	[XSYNPROXY_A_PORT_LO]		= NLA_POLICY_MIN(NLA_U16, 1),
@@ -35,6 +47,7 @@ static const struct nla_policy xsp_policy[XSYNPROXY_A_MAX + 1] = {
 	[XSYNPROXY_A_SACK]		= NLA_POLICY_MAX(NLA_U8, 1),
 	[XSYNPROXY_A_ECN]		= NLA_POLICY_MAX(NLA_U8, 1),
 	[XSYNPROXY_A_TSTAMP]		= NLA_POLICY_MAX(NLA_U8, 1),
+	[XSYNPROXY_A_FAMILY]		= { .type = NLA_U16 },
 };
 
 static struct xsp_net *xsp_info_net(struct genl_info *info)
@@ -139,6 +152,140 @@ static int xsp_fill_stats(struct sk_buff *msg, const u64 *sum)
 	return 0;
 }
 
+static int xsp_fill_stat_names(struct sk_buff *msg)
+{
+	struct nlattr *nest;
+	int i;
+
+	nest = nla_nest_start(msg, XSYNPROXY_A_STAT_NAMES);
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = XSYNPROXY_STAT_SYN_RECV; i < __XSYNPROXY_STAT_MAX; i++) {
+		if (nla_put_string(msg, i, xsp_stat_names[i])) {
+			nla_nest_cancel(msg, nest);
+			return -EMSGSIZE;
+		}
+	}
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+static const u16 xsp_fam_af[XSP_FAM_NR] = {
+	[XSP_FAM_V4]	= AF_INET,
+	[XSP_FAM_V6]	= AF_INET6,
+};
+
+static int xsp_fill_family_stats(struct sk_buff *msg, enum xsp_fam fam,
+				  const u64 *sum)
+{
+	struct nlattr *nest;
+
+	nest = nla_nest_start(msg, XSYNPROXY_A_FAMILY_STATS);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u16(msg, XSYNPROXY_A_FAMILY, xsp_fam_af[fam]) ||
+	    xsp_fill_stats(msg, sum)) {
+		nla_nest_cancel(msg, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+/* ---- events --------------------------------------------------------- */
+
+/*
+ * Start event @cmd for the namespace's monitor group; NULL when nobody
+ * listens there (the common case: no allocation) or memory is short, which
+ * loses the event as a full socket buffer would. Callers hold xsp_net.lock.
+ *
+ * At module unload the family goes before the namespaces' state works are
+ * cancelled (xsp_exit()); an event sent in between finds the group's
+ * listeners already removed and reaches nobody.
+ */
+static struct sk_buff *xsp_event_new(struct xsp_net *xn, u8 cmd, void **hdr)
+{
+	struct sk_buff *msg;
+
+	lockdep_assert_held(&xn->lock);
+	if (!genl_has_listeners(&xsp_genl_family, xn->net, XSP_MCGRP_MONITOR))
+		return NULL;
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return NULL;
+	*hdr = genlmsg_put(msg, 0, 0, &xsp_genl_family, 0, cmd);
+	if (!*hdr) {
+		nlmsg_free(msg);
+		return NULL;
+	}
+	return msg;
+}
+
+static void xsp_event_send(struct xsp_net *xn, struct sk_buff *msg, void *hdr,
+			   int err)
+{
+	if (err) {
+		nlmsg_free(msg);
+		return;
+	}
+	genlmsg_end(msg, hdr);
+	genlmsg_multicast_netns(&xsp_genl_family, xn->net, msg, 0,
+				XSP_MCGRP_MONITOR, GFP_KERNEL);
+}
+
+/* PORT_ADD_NTF, PORT_DEL_NTF, PORT_SET_NTF */
+static void xsp_notify_range(struct xsp_net *xn, u8 cmd,
+			     const struct xsp_range *r)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = xsp_event_new(xn, cmd, &hdr);
+	if (msg)
+		xsp_event_send(xn, msg, hdr, xsp_fill_range(msg, r));
+}
+
+/* PORT_FLUSH_NTF, BUDGET_NTF: one u32 */
+static void xsp_notify_u32(struct xsp_net *xn, u8 cmd, int attr, u32 val)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = xsp_event_new(xn, cmd, &hdr);
+	if (msg)
+		xsp_event_send(xn, msg, hdr,
+			       nla_put_u32(msg, attr, val) ? -EMSGSIZE : 0);
+}
+
+/* SALT_ROTATE_NTF, KEY_SET_NTF, EPOCH_LEN_NTF: the salt as SALT_GET shows it */
+static void xsp_notify_salt(struct xsp_net *xn, u8 cmd)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = xsp_event_new(xn, cmd, &hdr);
+	if (msg)
+		xsp_event_send(xn, msg, hdr, xsp_fill_salt(msg, xn));
+}
+
+/* Called by xsp_state_update(), under xsp_net.lock. */
+void xsp_notify_state(struct xsp_net *xn, enum xsynproxy_state prev,
+		      enum xsynproxy_state state)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = xsp_event_new(xn, XSYNPROXY_CMD_STATE_NTF, &hdr);
+	if (!msg)
+		return;
+	xsp_event_send(xn, msg, hdr,
+		       nla_put_u32(msg, XSYNPROXY_A_STATE, state) ||
+		       nla_put_u32(msg, XSYNPROXY_A_PREV_STATE, prev) ?
+		       -EMSGSIZE : 0);
+}
+
+/* ---- requests ------------------------------------------------------- */
+
 /* INFO_GET and SALT_GET: read-only replies. */
 static int xsp_nl_get(struct sk_buff *skb, struct genl_info *info)
 {
@@ -157,6 +304,75 @@ static int xsp_nl_get(struct sk_buff *skb, struct genl_info *info)
 	return xsp_reply_send(msg, hdr, info, err);
 }
 
+/*
+ * The configured range @lo-@hi, or NULL. Under xsp_net.lock the table cannot
+ * be replaced, let alone freed, under us.
+ */
+static const struct xsp_range *xsp_range_locked(struct xsp_net *xn, u16 lo,
+						u16 hi)
+{
+	const struct xsp_ports *p;
+	unsigned int i;
+
+	p = rcu_dereference_protected(xn->ports, lockdep_is_held(&xn->lock));
+	for (i = 0; p && i < p->nr; i++)
+		if (p->ranges[i].lo == lo && p->ranges[i].hi == hi)
+			return &p->ranges[i];
+	return NULL;
+}
+
+/* Make one change of the port table and send its events. Under the lock. */
+static int xsp_ports_change_notify(struct xsp_net *xn, u8 cmd,
+				   const struct xsp_range *r,
+				   struct netlink_ext_ack *extack)
+{
+	const struct xsp_range *cur;
+	struct xsp_range old = {};
+	int err;
+
+	lockdep_assert_held(&xn->lock);
+	/* Copy: the table is freed (after a grace period) once replaced. */
+	cur = xsp_range_locked(xn, r->lo, r->hi);
+	if (cur)
+		old = *cur;
+	err = xsp_ports_change(xn, cmd, r->lo, r->hi, r->enabled, extack);
+	if (err)
+		return err;
+	switch (cmd) {
+	case XSYNPROXY_CMD_PORT_ADD:
+		xsp_notify_range(xn, XSYNPROXY_CMD_PORT_ADD_NTF, r);
+		break;
+	case XSYNPROXY_CMD_PORT_DEL:
+		xsp_notify_range(xn, XSYNPROXY_CMD_PORT_DEL_NTF, &old);
+		break;
+	case XSYNPROXY_CMD_PORT_SET:
+		if (old.enabled != r->enabled)
+			xsp_notify_range(xn, XSYNPROXY_CMD_PORT_SET_NTF, r);
+		break;
+	}
+	xsp_state_update(xn);
+	return 0;
+}
+
+static int xsp_ports_flush(struct xsp_net *xn, struct netlink_ext_ack *extack)
+{
+	const struct xsp_ports *p;
+	unsigned int nr;
+	int err;
+
+	mutex_lock(&xn->lock);
+	p = rcu_dereference_protected(xn->ports, lockdep_is_held(&xn->lock));
+	nr = p ? p->nr : 0;
+	err = xsp_ports_change(xn, XSYNPROXY_CMD_UNSPEC, 0, 0, false, extack);
+	if (!err && nr) {
+		xsp_notify_u32(xn, XSYNPROXY_CMD_PORT_FLUSH_NTF,
+			       XSYNPROXY_A_PORT_COUNT, nr);
+		xsp_state_update(xn);
+	}
+	mutex_unlock(&xn->lock);
+	return err;
+}
+
 static int xsp_nl_port_change(struct sk_buff *skb, struct genl_info *info)
 {
 	struct xsp_net *xn = xsp_info_net(info);
@@ -171,11 +387,7 @@ static int xsp_nl_port_change(struct sk_buff *skb, struct genl_info *info)
 			GENL_SET_ERR_MSG(info, "missing first port");
 			return -EINVAL;
 		}
-		mutex_lock(&xn->lock);
-		err = xsp_ports_change(xn, XSYNPROXY_CMD_UNSPEC, 0, 0, false,
-				       info->extack);
-		mutex_unlock(&xn->lock);
-		return err;
+		return xsp_ports_flush(xn, info->extack);
 	}
 	r.lo = nla_get_u16(info->attrs[XSYNPROXY_A_PORT_LO]);
 	r.hi = r.lo;
@@ -202,7 +414,7 @@ static int xsp_nl_port_change(struct sk_buff *skb, struct genl_info *info)
 			return -ENOMEM;
 	}
 	mutex_lock(&xn->lock);
-	err = xsp_ports_change(xn, cmd, r.lo, r.hi, r.enabled, info->extack);
+	err = xsp_ports_change_notify(xn, cmd, &r, info->extack);
 	mutex_unlock(&xn->lock);
 	if (!msg)
 		return err;
@@ -252,6 +464,7 @@ static int xsp_nl_salt_change(struct sk_buff *skb, struct genl_info *info)
 	struct xsp_net *xn = xsp_info_net(info);
 	u8 cmd = info->genlhdr->cmd;
 	u8 key[XSYNPROXY_KEY_LEN];
+	unsigned int changed = 0;
 	bool have_key = false;
 	struct sk_buff *msg;
 	u32 epoch_len = 0;
@@ -281,7 +494,14 @@ static int xsp_nl_salt_change(struct sk_buff *skb, struct genl_info *info)
 	}
 	mutex_lock(&xn->lock);
 	err = xsp_keys_replace(xn, have_key ? key : NULL,
-			       !!info->attrs[XSYNPROXY_A_KEY], epoch_len);
+			       !!info->attrs[XSYNPROXY_A_KEY], epoch_len,
+			       &changed);
+	if (!err && (changed & XSP_KEYS_NEW_EPOCH_LEN))
+		xsp_notify_salt(xn, XSYNPROXY_CMD_EPOCH_LEN_NTF);
+	if (!err && (changed & XSP_KEYS_NEW_KEY))
+		xsp_notify_salt(xn, cmd == XSYNPROXY_CMD_SALT_ROTATE ?
+				XSYNPROXY_CMD_SALT_ROTATE_NTF :
+				XSYNPROXY_CMD_KEY_SET_NTF);
 	mutex_unlock(&xn->lock);
 	memzero_explicit(key, sizeof(key));
 	if (err) {
@@ -295,31 +515,95 @@ static int xsp_nl_budget_set(struct sk_buff *skb, struct genl_info *info)
 {
 	struct xsp_net *xn = xsp_info_net(info);
 	struct sk_buff *msg;
+	u32 budget;
 	void *hdr;
 
 	if (GENL_REQ_ATTR_CHECK(info, XSYNPROXY_A_BUDGET))
 		return -EINVAL;
+	budget = nla_get_u32(info->attrs[XSYNPROXY_A_BUDGET]);
 	msg = xsp_reply_new(info, &hdr);
 	if (!msg)
 		return -ENOMEM;
-	WRITE_ONCE(xn->budget, nla_get_u32(info->attrs[XSYNPROXY_A_BUDGET]));
+	/* The datapath reads it locklessly; the lock orders the events. */
+	mutex_lock(&xn->lock);
+	if (budget != xn->budget) {
+		WRITE_ONCE(xn->budget, budget);
+		xsp_notify_u32(xn, XSYNPROXY_CMD_BUDGET_NTF,
+			       XSYNPROXY_A_BUDGET, budget);
+	}
+	mutex_unlock(&xn->lock);
 	return xsp_reply_send(msg, hdr, info, xsp_fill_info(msg, xn));
+}
+
+/* Counters of one family, or of all (@fam == XSP_FAM_NR), with their names. */
+static int xsp_fill_stats_reply(struct sk_buff *msg,
+				u64 (*fam_sum)[__XSYNPROXY_STAT_MAX],
+				enum xsp_fam fam)
+{
+	u64 sum[__XSYNPROXY_STAT_MAX];
+	int f, i, err;
+
+	if (fam != XSP_FAM_NR) {
+		if (nla_put_u16(msg, XSYNPROXY_A_FAMILY, xsp_fam_af[fam]))
+			return -EMSGSIZE;
+		err = xsp_fill_stats(msg, fam_sum[fam]);
+		return err ?: xsp_fill_stat_names(msg);
+	}
+	/* The total is the sum of the families as sent, not another read. */
+	memset(sum, 0, sizeof(sum));
+	for (f = 0; f < XSP_FAM_NR; f++)
+		for (i = 0; i < __XSYNPROXY_STAT_MAX; i++)
+			sum[i] += fam_sum[f][i];
+	err = xsp_fill_stats(msg, sum);
+	if (!err)
+		err = xsp_fill_stat_names(msg);
+	for (f = 0; f < XSP_FAM_NR && !err; f++)
+		err = xsp_fill_family_stats(msg, f, fam_sum[f]);
+	return err;
 }
 
 static int xsp_nl_stats(struct sk_buff *skb, struct genl_info *info)
 {
 	struct xsp_net *xn = xsp_info_net(info);
-	u64 sum[__XSYNPROXY_STAT_MAX];
+	struct nlattr *fa = info->attrs[XSYNPROXY_A_FAMILY];
+	u64 (*fam_sum)[__XSYNPROXY_STAT_MAX];
+	enum xsp_fam fam = XSP_FAM_NR;
 	struct sk_buff *msg;
 	void *hdr;
+	int f, err;
 
-	msg = xsp_reply_new(info, &hdr);
-	if (!msg)
+	if (fa) {
+		if (info->genlhdr->cmd == XSYNPROXY_CMD_STATS_RESET) {
+			NL_SET_ERR_MSG_ATTR(info->extack, fa,
+					    "counters are reset for all families at once");
+			return -EINVAL;
+		}
+		for (f = 0; f < XSP_FAM_NR; f++)
+			if (nla_get_u16(fa) == xsp_fam_af[f])
+				fam = f;
+		if (fam == XSP_FAM_NR) {
+			NL_SET_ERR_MSG_ATTR(info->extack, fa,
+					    "family must be AF_INET or AF_INET6");
+			return -EAFNOSUPPORT;
+		}
+	}
+
+	/* XSP_FAM_NR arrays of counters: too big for the stack together. */
+	fam_sum = kmalloc_array(XSP_FAM_NR, sizeof(*fam_sum), GFP_KERNEL);
+	if (!fam_sum)
 		return -ENOMEM;
-	xsp_stats_sum(xn, XSP_FAM_NR, sum);
+	msg = xsp_reply_new(info, &hdr);
+	if (!msg) {
+		kfree(fam_sum);
+		return -ENOMEM;
+	}
+	for (f = 0; f < XSP_FAM_NR; f++)
+		xsp_stats_sum(xn, f, fam_sum[f]);
 	if (info->genlhdr->cmd == XSYNPROXY_CMD_STATS_RESET)
 		xsp_stats_reset(xn);
-	return xsp_reply_send(msg, hdr, info, xsp_fill_stats(msg, sum));
+	err = xsp_fill_stats_reply(msg, fam_sum, fam);
+	kfree(fam_sum);
+	return xsp_reply_send(msg, hdr, info, err);
 }
 
 static int xsp_nl_cookie_mint(struct sk_buff *skb, struct genl_info *info)
@@ -450,6 +734,8 @@ static struct genl_family xsp_genl_family __ro_after_init = {
 	.module		= THIS_MODULE,
 	.small_ops	= xsp_genl_ops,
 	.n_small_ops	= ARRAY_SIZE(xsp_genl_ops),
+	.mcgrps		= xsp_mcgrps,
+	.n_mcgrps	= ARRAY_SIZE(xsp_mcgrps),
 };
 
 int xsp_genl_register(void)

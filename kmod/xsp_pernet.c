@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Per network namespace state: protected ports, cookie secrets, budget.
+ * Per network namespace state: protected ports, cookie secrets, budget, and
+ * the namespace's state as monitor listeners last heard it.
  *
  * Configuration is written under xsp_net.lock and published with RCU; the
  * datapath reads it under rcu_read_lock() only. Old copies are freed with
  * kfree_rcu(), so a reader that still holds one is never left dangling.
  */
 #include <linux/bitmap.h>
+#include <linux/net.h>
 #include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
@@ -33,6 +35,14 @@ u64 xsp_now_ms(void)
 	return div_u64(ktime_get_coarse_real_ns(), NSEC_PER_MSEC);
 }
 
+/* While a port is enabled, poll for a tcp_syncookies change no SYN reports. */
+#define XSP_STATE_POLL		HZ
+
+static bool xsp_syncookies_bypass(const struct xsp_net *xn)
+{
+	return READ_ONCE(xn->net->ipv4.sysctl_tcp_syncookies) == 2;
+}
+
 enum xsynproxy_state xsp_state(struct xsp_net *xn)
 {
 	const struct xsp_ports *p;
@@ -44,9 +54,65 @@ enum xsynproxy_state xsp_state(struct xsp_net *xn)
 	rcu_read_unlock();
 	if (!active)
 		return XSYNPROXY_STATE_IDLE;
-	if (READ_ONCE(xn->net->ipv4.sysctl_tcp_syncookies) == 2)
+	if (xsp_syncookies_bypass(xn))
 		return XSYNPROXY_STATE_BYPASS;
 	return XSYNPROXY_STATE_ACTIVE;
+}
+
+static const char *const xsp_state_names[] = {
+	[XSYNPROXY_STATE_IDLE]		= "idle",
+	[XSYNPROXY_STATE_ACTIVE]	= "active",
+	[XSYNPROXY_STATE_BYPASS]	= "bypass",
+};
+
+/*
+ * Recompute the state after a configuration change or when the state work
+ * runs; on a change tell the monitor listeners and the kernel log. Holding
+ * xsp_net.lock orders the state event after the event of the port change
+ * that caused it. While a port is enabled the work polls, to notice a
+ * tcp_syncookies change that no SYN reports.
+ */
+void xsp_state_update(struct xsp_net *xn)
+{
+	enum xsynproxy_state prev = xn->state, state;
+
+	lockdep_assert_held(&xn->lock);
+	WRITE_ONCE(xn->bypass, xsp_syncookies_bypass(xn));
+	state = xsp_state(xn);
+	if (state != prev) {
+		WRITE_ONCE(xn->state, state);
+		net_info_ratelimited("xsynproxy: netns %u: state %s -> %s\n",
+				     xn->net->ns.inum, xsp_state_names[prev],
+				     xsp_state_names[state]);
+		xsp_notify_state(xn, prev, state);
+	}
+	/* Does nothing when already queued, e.g. by xsp_state_kick(). */
+	if (state != XSYNPROXY_STATE_IDLE)
+		queue_delayed_work(system_wq, &xn->state_work,
+				   round_jiffies_relative(XSP_STATE_POLL));
+}
+
+/*
+ * Slow path of xsp_state_seen(), in softirq: the datapath saw tcp_syncookies
+ * move to or from 2. Record what it saw first, so that the SYNs behind this
+ * one take the fast path again, then run the state work now: it sleeps on
+ * xsp_net.lock and sends netlink events, which softirq context cannot. Two
+ * CPUs racing here both kick the work, which reads the sysctl itself.
+ */
+void xsp_state_kick(struct xsp_net *xn, bool bypass)
+{
+	WRITE_ONCE(xn->bypass, bypass);
+	mod_delayed_work(system_wq, &xn->state_work, 0);
+}
+
+static void xsp_state_work(struct work_struct *work)
+{
+	struct xsp_net *xn = container_of(to_delayed_work(work), struct xsp_net,
+					  state_work);
+
+	mutex_lock(&xn->lock);
+	xsp_state_update(xn);
+	mutex_unlock(&xn->lock);
 }
 
 static struct xsp_ports *xsp_ports_alloc(unsigned int nr)
@@ -202,17 +268,21 @@ int xsp_ports_change(struct xsp_net *xn, int cmd, u16 lo, u16 hi, bool enabled,
  * Install a new master key (@key non-NULL: the old one stays accepted for
  * the rest of its validity window) and/or a new epoch length (@epoch_len
  * non-zero: epochs are renumbered, so cookies in flight under the old length
- * are lost; operators change it once, when setting up a cluster).
+ * are lost; operators change it once, when setting up a cluster). *@changed
+ * gets the XSP_KEYS_* bits of what actually changed, for the events.
  */
 int xsp_keys_replace(struct xsp_net *xn, const u8 *key, bool shared,
-		     u32 epoch_len)
+		     u32 epoch_len, unsigned int *changed)
 {
 	struct xsp_keys *old, *new;
 	struct xsp_key k;
 	u64 now = xsp_now();
 
 	lockdep_assert_held(&xn->lock);
+	*changed = 0;
 	old = rcu_dereference_protected(xn->keys, lockdep_is_held(&xn->lock));
+	if (!key && (!epoch_len || epoch_len == old->s.epoch_len))
+		return 0;	/* the epoch length it has: nothing to do */
 	new = kmemdup(old, sizeof(*old), GFP_KERNEL);
 	if (!new)
 		return -ENOMEM;
@@ -222,6 +292,7 @@ int xsp_keys_replace(struct xsp_net *xn, const u8 *key, bool shared,
 		xsp_secrets_init(&new->s, &new->key, epoch_len, now);
 		xsp_keys_init_wscale(new, xn->net);
 		new->prev_key_id = 0;
+		*changed |= XSP_KEYS_NEW_EPOCH_LEN;
 	}
 	if (key && !memcmp(key, old->key.bytes, sizeof(old->key.bytes)) &&
 	    (!epoch_len || epoch_len == old->s.epoch_len)) {
@@ -231,6 +302,7 @@ int xsp_keys_replace(struct xsp_net *xn, const u8 *key, bool shared,
 	if (key) {
 		u64 from = new->s.epoch;
 
+		*changed |= XSP_KEYS_NEW_KEY;
 		memcpy(k.bytes, key, sizeof(k.bytes));
 		new->prev_key_id = new->key_id;
 		new->key = k;
@@ -291,6 +363,9 @@ static int __net_init xsp_net_init(struct net *net)
 	xn->net = net;
 	mutex_init(&xn->lock);
 	INIT_WORK(&xn->refresh_work, xsp_refresh_work);
+	INIT_DELAYED_WORK(&xn->state_work, xsp_state_work);
+	xn->state = XSYNPROXY_STATE_IDLE;
+	xn->bypass = xsp_syncookies_bypass(xn);
 
 	xn->pcpu = alloc_percpu(struct xsp_pcpu);
 	if (!xn->pcpu)
@@ -308,6 +383,9 @@ static int __net_init xsp_net_init(struct net *net)
 	xsp_keys_init_wscale(keys, net);
 	RCU_INIT_POINTER(xn->keys, keys);
 
+	err = xsp_proc_init(net);
+	if (err)
+		goto err_proc;
 	err = xsp_hooks_register(net);
 	if (err)
 		goto err_hooks;
@@ -315,6 +393,8 @@ static int __net_init xsp_net_init(struct net *net)
 	return 0;
 
 err_hooks:
+	xsp_proc_exit(net);
+err_proc:
 	kfree_sensitive(keys);
 err_keys:
 	free_percpu(xn->pcpu);
@@ -329,9 +409,13 @@ static void __net_exit xsp_net_exit(struct net *net)
 		xsp_hooks_unregister(net);
 	/*
 	 * nf_unregister_net_hooks() waits for readers in the hooks, and the
-	 * netns is dead, so no netlink request can reach us any more.
+	 * netns is dead, so no netlink request can reach us any more: nothing
+	 * queues the works again (cancel_delayed_work_sync() also stops the
+	 * state work re-arming itself).
 	 */
+	cancel_delayed_work_sync(&xn->state_work);
 	cancel_work_sync(&xn->refresh_work);
+	xsp_proc_exit(net);
 	kfree(rcu_dereference_protected(xn->ports, 1));
 	kfree_sensitive(rcu_dereference_protected(xn->keys, 1));
 	free_percpu(xn->pcpu);

@@ -71,6 +71,7 @@ test_shared_key()
 		synctl -n "$ns" ports add 443
 	done
 	echo 00112233445566778899aabbccddeeff >"$XSP_TMP/key"
+	chmod 600 "$XSP_TMP/key"	# synctl refuses a key others may read
 	synctl -n "$S1" salt set --key-file "$XSP_TMP/key" &&
 		synctl -n "$S2" salt set --key-file "$XSP_TMP/key"
 	check_err $? "salt set --key-file failed"

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * One handler per command. Each one parses and checks all of its arguments
- * first, then opens the netlink socket, sends one request, and prints the
- * decoded reply only once the exchange has fully succeeded, so a failure
+ * first, then opens the netlink socket, sends its requests, and prints the
+ * decoded replies only once the exchange has fully succeeded, so a failure
  * never leaves half a JSON document behind.
  *
  * Commands that change state print nothing on success, except with -j,
- * where they print the object the kernel replied with.
+ * where they print the object the kernel replied with. A list of ports is
+ * applied whole or not at all.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -18,6 +19,10 @@
 
 #include "synctl.h"
 
+/*
+ * Counter names for modules that do not send their own (STAT_NAMES): the
+ * module's names win, so that its newer counters show under their names.
+ */
 static const char *const stat_names[] = {
 	[XSYNPROXY_STAT_UNSPEC]			= NULL,
 	[XSYNPROXY_STAT_PAD]			= NULL,
@@ -50,7 +55,7 @@ static const char *const stat_names[] = {
 _Static_assert(ARRAY_SIZE(stat_names) == __XSYNPROXY_STAT_MAX,
 	       "stat_names[] must name every XSYNPROXY_STAT_*");
 
-static const char *const state_names[] = {
+const char *const state_names[3] = {
 	[XSYNPROXY_STATE_IDLE]		= "idle",
 	[XSYNPROXY_STATE_ACTIVE]	= "active",
 	[XSYNPROXY_STATE_BYPASS]	= "bypass",
@@ -70,7 +75,7 @@ static int no_args(int argc, char **argv)
 }
 
 /* Send a "do" request and decode its single reply into @r. */
-static int xsp_do(struct synctl *s, struct nlmsghdr *nlh, struct xsp_reply *r)
+int xsp_do(struct synctl *s, struct nlmsghdr *nlh, struct xsp_reply *r)
 {
 	int ret;
 
@@ -109,23 +114,6 @@ static void kv_hex32(const char *key, uint32_t val)
 }
 
 /* ---- printers ------------------------------------------------------------ */
-
-static void print_range_body(uint16_t lo, uint16_t hi, bool enabled)
-{
-	out_u64("lo", "%" PRIu64, lo);
-	if (hi != lo)
-		out_text("-%u", hi);
-	out_u64("hi", NULL, hi);
-	out_bool("enabled", NULL, enabled);
-	out_text("%s\n", enabled ? "" : " off");
-}
-
-static void print_range(const struct xsp_reply *r)
-{
-	out_open_object(NULL);
-	print_range_body(r->port_lo, r->port_hi, r->port_enabled);
-	out_close_object();
-}
 
 static void print_budget(const struct xsp_reply *r)
 {
@@ -180,45 +168,123 @@ static void print_info(const struct xsp_reply *r)
 	out_close_object();
 }
 
-static void print_stats(const struct xsp_reply *r)
+/* A name from the module: [a-z0-9_], not empty, fits. */
+static bool valid_stat_name(const char *name)
 {
-	char buf[16];
-	const char *name;
-	unsigned int i;
+	const char *p;
+
+	for (p = name; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+		      *p == '_'))
+			return false;
+	return p != name;
+}
+
+/*
+ * Name of counter @id: the module's, else ours (a module too old to send
+ * names), else stat_ID (a counter of a module newer than both).
+ */
+const char *stat_name(const struct xsp_reply *r, unsigned int id, char *buf,
+		      size_t size)
+{
+	if (id < SYNCTL_STATS_MAX && ((r->names_have >> id) & 1) &&
+	    valid_stat_name(r->stat_names[id]))
+		return r->stat_names[id];
+	if (id < ARRAY_SIZE(stat_names) && stat_names[id])
+		return stat_names[id];
+	snprintf(buf, size, "stat_%u", id);
+	return buf;
+}
+
+static void print_stats_json(const struct xsp_reply *r)
+{
+	static const char *const fam_keys[] = { "ipv4", "ipv6" };
+	char buf[SYNCTL_STAT_NAME_MAX];
+	unsigned int i, f;
 
 	out_open_object(NULL);
-	for (i = 0; i < ARRAY_SIZE(r->stats); i++) {
-		if (!((r->stats_have >> i) & 1))
+	for (i = 0; i < SYNCTL_STATS_MAX; i++)
+		if ((r->stats.have >> i) & 1)
+			out_u64(stat_name(r, i, buf, sizeof(buf)), NULL,
+				r->stats.val[i]);
+	for (f = 0; f < SYNCTL_FAM_NR; f++) {
+		if (!((r->fam_have >> f) & 1))
 			continue;
-		name = i < ARRAY_SIZE(stat_names) ? stat_names[i] : NULL;
-		if (!name) {
-			snprintf(buf, sizeof(buf), "stat_%u", i);
-			name = buf;
-		}
-		kv_u64(name, r->stats[i]);
+		out_open_object(fam_keys[f]);
+		for (i = 0; i < SYNCTL_STATS_MAX; i++)
+			if ((r->fam[f].have >> i) & 1)
+				out_u64(stat_name(r, i, buf, sizeof(buf)),
+					NULL, r->fam[f].val[i]);
+		out_close_object();
 	}
 	out_close_object();
 }
 
+/*
+ * Text: "NAME TOTAL IPV4 IPV6" under a header line, or "NAME VALUE" from a
+ * module without per-family counters.
+ */
+static void print_stats(const struct xsp_reply *r)
+{
+	const bool fams = r->fam_have == (1U << SYNCTL_FAM_NR) - 1;
+	char buf[SYNCTL_STAT_NAME_MAX];
+	int w = (int)strlen("counter");
+	unsigned int i, f;
+	const char *name;
+
+	if (out_is_json()) {
+		print_stats_json(r);
+		return;
+	}
+	for (i = 0; i < SYNCTL_STATS_MAX; i++) {
+		name = stat_name(r, i, buf, sizeof(buf));
+		if (((r->stats.have >> i) & 1) && (int)strlen(name) > w)
+			w = strlen(name);
+	}
+	if (fams)
+		printf("%-*s %12s %12s %12s\n", w, "counter", "total", "ipv4",
+		       "ipv6");
+	for (i = 0; i < SYNCTL_STATS_MAX; i++) {
+		if (!((r->stats.have >> i) & 1))
+			continue;
+		name = stat_name(r, i, buf, sizeof(buf));
+		if (!fams) {
+			printf("%s %" PRIu64 "\n", name, r->stats.val[i]);
+			continue;
+		}
+		printf("%-*s %12" PRIu64, w, name, r->stats.val[i]);
+		for (f = 0; f < SYNCTL_FAM_NR; f++)
+			printf(" %12" PRIu64, r->fam[f].val[i]);
+		putchar('\n');
+	}
+}
+
 /* ---- version, show ------------------------------------------------------- */
 
+/*
+ * synctl's own version always; the module's when it answers. When it does
+ * not (not loadable, no such namespace), the error follows on stderr and
+ * the exit status says so, as for any command the kernel failed.
+ */
 int do_version(struct synctl *s, int argc, char **argv)
 {
 	struct xsp_reply r;
 	int ret;
 
 	ret = no_args(argc, argv);
-	if (!ret)
-		ret = xsp_simple(s, XSYNPROXY_CMD_INFO_GET, &r);
 	if (ret)
 		return ret;
 	out_open_object(NULL);
 	out_string("synctl", "synctl %s\n", SYNCTL_VERSION);
-	out_string("module", "xsynproxy %s", r.version);
-	out_u64("genl_version", " (genl version %" PRIu64 ")\n",
-		r.genl_version);
+	fflush(stdout);
+	ret = xsp_simple(s, XSYNPROXY_CMD_INFO_GET, &r);
+	if (!ret) {
+		out_string("module", "xsynproxy %s", r.version);
+		out_u64("genl_version", " (genl version %" PRIu64 ")\n",
+			r.genl_version);
+	}
 	out_close_object();
-	return EXIT_OK;
+	return ret;
 }
 
 int do_show(struct synctl *s, int argc, char **argv)
@@ -235,92 +301,6 @@ int do_show(struct synctl *s, int argc, char **argv)
 }
 
 /* ---- ports --------------------------------------------------------------- */
-
-/* PORT_ADD or PORT_SET of LO-HI: both reply with the range. */
-static int ports_change(struct synctl *s, uint8_t cmd, uint16_t lo,
-			uint16_t hi, uint8_t enabled)
-{
-	struct xsp_reply r;
-	struct nlmsghdr *nlh;
-	int ret;
-
-	ret = nl_open(s);
-	if (ret)
-		return ret;
-	nlh = xsp_msg(s, cmd, NLM_F_ACK);
-	mnl_attr_put_u16(nlh, XSYNPROXY_A_PORT_LO, lo);
-	mnl_attr_put_u16(nlh, XSYNPROXY_A_PORT_HI, hi);
-	mnl_attr_put_u8(nlh, XSYNPROXY_A_PORT_ENABLED, enabled);
-	ret = xsp_do(s, nlh, &r);
-	if (!ret && out_is_json())
-		print_range(&r);
-	return ret;
-}
-
-int do_ports_add(struct synctl *s, int argc, char **argv)
-{
-	uint16_t lo, hi;
-	uint8_t on = 1;
-
-	if (argc < 1) {
-		err_msg("ports add: missing PORT or LO-HI");
-		return SYNCTL_USAGE;
-	}
-	if (parse_range(argv[0], &lo, &hi))
-		return EXIT_USAGE;
-	if (argc > 1 && parse_onoff(argv[1], &on))
-		return EXIT_USAGE;
-	if (argc > 2)
-		return unexpected(argv[2]);
-	return ports_change(s, XSYNPROXY_CMD_PORT_ADD, lo, hi, on);
-}
-
-int do_ports_set(struct synctl *s, int argc, char **argv)
-{
-	uint16_t lo, hi;
-	uint8_t on;
-
-	if (argc < 2) {
-		err_msg("ports set: missing %s", argc ? "on|off" :
-			"PORT or LO-HI");
-		return SYNCTL_USAGE;
-	}
-	if (parse_range(argv[0], &lo, &hi) || parse_onoff(argv[1], &on))
-		return EXIT_USAGE;
-	if (argc > 2)
-		return unexpected(argv[2]);
-	return ports_change(s, XSYNPROXY_CMD_PORT_SET, lo, hi, on);
-}
-
-/* No reply to a delete: nothing to print, even with -j. */
-int do_ports_del(struct synctl *s, int argc, char **argv)
-{
-	struct nlmsghdr *nlh;
-	bool all = false;
-	uint16_t lo, hi;
-	int ret;
-
-	if (argc < 1) {
-		err_msg("ports del: missing PORT, LO-HI or \"all\"");
-		return SYNCTL_USAGE;
-	}
-	if (!strcmp(argv[0], "all"))
-		all = true;
-	else if (parse_range(argv[0], &lo, &hi))
-		return EXIT_USAGE;
-	if (argc > 1)
-		return unexpected(argv[1]);
-
-	ret = nl_open(s);
-	if (ret)
-		return ret;
-	nlh = xsp_msg(s, XSYNPROXY_CMD_PORT_DEL, NLM_F_ACK);
-	if (!all) {
-		mnl_attr_put_u16(nlh, XSYNPROXY_A_PORT_LO, lo);
-		mnl_attr_put_u16(nlh, XSYNPROXY_A_PORT_HI, hi);
-	}
-	return xsp_talk(s, nlh, NULL, NULL);
-}
 
 struct range {
 	uint16_t	lo;
@@ -364,32 +344,283 @@ static int range_cb(const struct nlmsghdr *nlh, void *data)
 }
 
 /*
- * A dump the kernel flags as interrupted (the table changed under it) is
- * retried once; if the retry is interrupted too, its output is printed
- * with a warning on stderr and the exit status stays 0.
+ * The port table, sorted. A dump the kernel flags as interrupted (the
+ * table changed under it) is retried once; if the retry is interrupted
+ * too, its result is kept with a warning on stderr.
  */
-int do_ports_show(struct synctl *s, int argc, char **argv)
+static int ports_dump(struct synctl *s, struct range_list *l)
 {
-	struct range_list l = {};
 	struct nlmsghdr *nlh;
 	int attempt, ret;
-	size_t i;
 
-	ret = no_args(argc, argv);
-	if (!ret)
-		ret = nl_open(s);
+	ret = nl_open(s);
 	if (ret)
 		return ret;
 	for (attempt = 0; attempt < 2; attempt++) {
-		l.n = 0;
+		l->n = 0;
 		nlh = xsp_msg(s, XSYNPROXY_CMD_PORT_GET, NLM_F_DUMP);
-		ret = xsp_talk(s, nlh, range_cb, &l);
+		ret = xsp_talk(s, nlh, range_cb, l);
 		if (ret || !s->dump_intr)
 			break;
 	}
+	if (!ret && s->dump_intr)
+		err_msg("dump interrupted, output may be inconsistent");
+	return ret;
+}
+
+static const struct range *range_find(const struct range_list *l,
+				      uint16_t lo, uint16_t hi)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (l->v[i].lo == lo && l->v[i].hi == hi)
+			return &l->v[i];
+	return NULL;
+}
+
+/* One PORT_ADD, PORT_SET or PORT_DEL (@enabled < 0: none) of LO-HI. */
+static int port_request(struct synctl *s, uint8_t cmd, uint16_t lo,
+			uint16_t hi, int enabled)
+{
+	struct nlmsghdr *nlh;
+	struct xsp_reply r;
+
+	nlh = xsp_msg(s, cmd, NLM_F_ACK);
+	mnl_attr_put_u16(nlh, XSYNPROXY_A_PORT_LO, lo);
+	mnl_attr_put_u16(nlh, XSYNPROXY_A_PORT_HI, hi);
+	if (enabled >= 0)
+		mnl_attr_put_u8(nlh, XSYNPROXY_A_PORT_ENABLED, enabled);
+	/* No reply to a delete. */
+	if (cmd == XSYNPROXY_CMD_PORT_DEL)
+		return xsp_talk(s, nlh, NULL, NULL);
+	return xsp_do(s, nlh, &r);
+}
+
+static void print_range_body(uint16_t lo, uint16_t hi, bool enabled)
+{
+	out_u64("lo", "%" PRIu64, lo);
+	if (hi != lo)
+		out_text("-%u", hi);
+	out_u64("hi", NULL, hi);
+	out_bool("enabled", NULL, enabled);
+	out_text("%s\n", enabled ? "" : " off");
+}
+
+/* With -j, what a change made: one range as an object, a list as an array. */
+static void print_changed(const struct port_list *pl, const uint8_t *on)
+{
+	size_t i;
+
+	if (!out_is_json())
+		return;
+	if (pl->n > 1)
+		out_open_array(NULL);
+	for (i = 0; i < pl->n; i++) {
+		out_open_object(NULL);
+		print_range_body(pl->v[i].lo, pl->v[i].hi, on[i]);
+		out_close_object();
+	}
+	if (pl->n > 1)
+		out_close_array();
+}
+
+/*
+ * After element @failed of a list failed (the kernel's error is printed),
+ * undo the @failed changes before it, last first: @undo_cmd with the
+ * enabled flags in @undo_on (for re-adding or re-setting). Says whether
+ * anything is left half-applied.
+ */
+static void ports_undo(struct synctl *s, const char *verb,
+		       const struct port_list *pl, size_t failed,
+		       uint8_t undo_cmd, const uint8_t *undo_on)
+{
+	size_t i, left = 0;
+
+	for (i = failed; i-- > 0;) {
+		if (port_request(s, undo_cmd, pl->v[i].lo, pl->v[i].hi,
+				 undo_cmd == XSYNPROXY_CMD_PORT_DEL ? -1 :
+				 undo_on[i]))
+			left++;
+	}
+	if (pl->n < 2)
+		return;
+	if (!left)
+		err_msg("ports %s: \"%s\" failed; %zu change%s before it undone, nothing changed",
+			verb, pl->v[failed].text, failed,
+			failed == 1 ? "" : "s");
+	else
+		err_msg("ports %s: \"%s\" failed; %zu of the %zu changes before it could not be undone",
+			verb, pl->v[failed].text, left, failed);
+}
+
+/* ports add PORTS [on|off] */
+int do_ports_add(struct synctl *s, int argc, char **argv)
+{
+	struct port_list pl;
+	uint8_t *on = NULL;
+	uint8_t enabled = 1;
+	size_t i;
+	int ret;
+
+	if (argc < 1) {
+		err_msg("ports add: missing PORTS");
+		return SYNCTL_USAGE;
+	}
+	if (argc > 1 && parse_onoff(argv[1], &enabled))
+		return EXIT_USAGE;
+	if (argc > 2)
+		return unexpected(argv[2]);
+	if (parse_port_list(argv[0], &pl))
+		return EXIT_USAGE;
+	on = malloc(pl.n);
+	if (!on) {
+		err_msg("out of memory");
+		port_list_free(&pl);
+		return EXIT_KERNEL;
+	}
+	memset(on, enabled, pl.n);
+
+	ret = nl_open(s);
+	for (i = 0; !ret && i < pl.n; i++) {
+		ret = port_request(s, XSYNPROXY_CMD_PORT_ADD, pl.v[i].lo,
+				   pl.v[i].hi, enabled);
+		if (ret)
+			ports_undo(s, "add", &pl, i, XSYNPROXY_CMD_PORT_DEL, on);
+	}
+	if (!ret)
+		print_changed(&pl, on);
+	free(on);
+	port_list_free(&pl);
+	return ret;
+}
+
+/*
+ * For del and set of a list: every range must be configured exactly, as
+ * the kernel will insist, checked before anything changes. Stores each
+ * range's enabled flag in @on, for the undo.
+ */
+static int ports_check_all(struct synctl *s, const struct port_list *pl,
+			   uint8_t *on)
+{
+	struct range_list l = {};
+	const struct range *r;
+	size_t i;
+	int ret;
+
+	ret = ports_dump(s, &l);
+	for (i = 0; !ret && i < pl->n; i++) {
+		r = range_find(&l, pl->v[i].lo, pl->v[i].hi);
+		if (!r) {
+			err_msg("no configured range %u-%u (\"%s\"): nothing changed",
+				pl->v[i].lo, pl->v[i].hi, pl->v[i].text);
+			ret = EXIT_KERNEL;
+		} else {
+			on[i] = r->enabled;
+		}
+	}
+	free(l.v);
+	return ret;
+}
+
+/* ports del PORTS|all; no reply to a delete: nothing to print, even with -j */
+int do_ports_del(struct synctl *s, int argc, char **argv)
+{
+	struct port_list pl;
+	struct nlmsghdr *nlh;
+	uint8_t *on;
+	size_t i;
+	int ret;
+
+	if (argc < 1) {
+		err_msg("ports del: missing PORTS or \"all\"");
+		return SYNCTL_USAGE;
+	}
+	if (argc > 1)
+		return unexpected(argv[1]);
+	if (!strcmp(argv[0], "all")) {
+		ret = nl_open(s);
+		if (ret)
+			return ret;
+		nlh = xsp_msg(s, XSYNPROXY_CMD_PORT_DEL, NLM_F_ACK);
+		return xsp_talk(s, nlh, NULL, NULL);
+	}
+	if (parse_port_list(argv[0], &pl))
+		return EXIT_USAGE;
+	on = calloc(pl.n, 1);
+	if (!on) {
+		err_msg("out of memory");
+		port_list_free(&pl);
+		return EXIT_KERNEL;
+	}
+	ret = nl_open(s);
+	if (!ret && pl.n > 1)
+		ret = ports_check_all(s, &pl, on);
+	for (i = 0; !ret && i < pl.n; i++) {
+		ret = port_request(s, XSYNPROXY_CMD_PORT_DEL, pl.v[i].lo,
+				   pl.v[i].hi, -1);
+		if (ret)
+			ports_undo(s, "del", &pl, i, XSYNPROXY_CMD_PORT_ADD, on);
+	}
+	free(on);
+	port_list_free(&pl);
+	return ret;
+}
+
+/* ports set PORTS on|off */
+int do_ports_set(struct synctl *s, int argc, char **argv)
+{
+	uint8_t enabled, *on = NULL, *was = NULL;
+	struct port_list pl;
+	size_t i;
+	int ret;
+
+	if (argc < 2) {
+		err_msg("ports set: missing %s", argc ? "on|off" : "PORTS");
+		return SYNCTL_USAGE;
+	}
+	if (parse_onoff(argv[1], &enabled))
+		return EXIT_USAGE;
+	if (argc > 2)
+		return unexpected(argv[2]);
+	if (parse_port_list(argv[0], &pl))
+		return EXIT_USAGE;
+	on = malloc(pl.n);
+	was = calloc(pl.n, 1);
+	if (!on || !was) {
+		err_msg("out of memory");
+		ret = EXIT_KERNEL;
+		goto out;
+	}
+	memset(on, enabled, pl.n);
+	ret = nl_open(s);
+	if (!ret && pl.n > 1)
+		ret = ports_check_all(s, &pl, was);
+	for (i = 0; !ret && i < pl.n; i++) {
+		ret = port_request(s, XSYNPROXY_CMD_PORT_SET, pl.v[i].lo,
+				   pl.v[i].hi, enabled);
+		if (ret)
+			ports_undo(s, "set", &pl, i, XSYNPROXY_CMD_PORT_SET, was);
+	}
+	if (!ret)
+		print_changed(&pl, on);
+out:
+	free(on);
+	free(was);
+	port_list_free(&pl);
+	return ret;
+}
+
+int do_ports_show(struct synctl *s, int argc, char **argv)
+{
+	struct range_list l = {};
+	size_t i;
+	int ret;
+
+	ret = no_args(argc, argv);
+	if (!ret)
+		ret = ports_dump(s, &l);
 	if (!ret) {
-		if (s->dump_intr)
-			err_msg("dump interrupted, output may be inconsistent");
 		out_open_array(NULL);
 		for (i = 0; i < l.n; i++) {
 			out_open_object(NULL);
@@ -543,14 +774,45 @@ int do_budget_show(struct synctl *s, int argc, char **argv)
 
 /* ---- stats --------------------------------------------------------------- */
 
+/* stats [show] [-i SEC [-c COUNT]] */
 int do_stats_show(struct synctl *s, int argc, char **argv)
 {
+	uint32_t interval = 0, count = 0;
 	struct xsp_reply r;
-	int ret;
+	uint32_t *val;
+	const char *what;
+	int i, ret;
 
-	ret = no_args(argc, argv);
-	if (!ret)
-		ret = xsp_simple(s, XSYNPROXY_CMD_STATS_GET, &r);
+	for (i = 0; i < argc; i += 2) {
+		if (opt_matches(argv[i], "interval")) {
+			val = &interval;
+			what = "interval";
+		} else if (opt_matches(argv[i], "count")) {
+			val = &count;
+			what = "count";
+		} else {
+			return unexpected(argv[i]);
+		}
+		if (*val) {
+			err_msg("stats: %s given twice", what);
+			return SYNCTL_USAGE;
+		}
+		if (i + 1 >= argc) {
+			err_msg("stats: %s needs an argument", argv[i]);
+			return SYNCTL_USAGE;
+		}
+		if (parse_u32(what, argv[i + 1], 1, val == &interval ? 86400 :
+			      UINT32_MAX, val))
+			return EXIT_USAGE;
+	}
+	if (count && !interval) {
+		err_msg("stats: -c COUNT needs -i SEC");
+		return SYNCTL_USAGE;
+	}
+	if (interval)
+		return stats_watch(s, interval, count);
+
+	ret = xsp_simple(s, XSYNPROXY_CMD_STATS_GET, &r);
 	if (!ret)
 		print_stats(&r);
 	return ret;
@@ -568,6 +830,52 @@ int do_stats_reset(struct synctl *s, int argc, char **argv)
 	if (!ret && out_is_json())
 		print_stats(&r);
 	return ret;
+}
+
+/* ---- save ----------------------------------------------------------------- */
+
+/*
+ * The commands that recreate the namespace's settings and ports, for
+ * "synctl -b FILE": settings first, so that protection starts under them,
+ * then the ranges, each with its on/off. The key is never printed.
+ */
+int do_save(struct synctl *s, int argc, char **argv)
+{
+	struct range_list l = {};
+	struct xsp_reply r;
+	size_t i;
+	int ret;
+
+	ret = no_args(argc, argv);
+	if (!ret && out_is_json()) {
+		err_msg("save prints commands, not JSON (see \"ports show -j\")");
+		ret = SYNCTL_USAGE;
+	}
+	if (!ret)
+		ret = xsp_simple(s, XSYNPROXY_CMD_INFO_GET, &r);
+	if (!ret)
+		ret = ports_dump(s, &l);
+	if (ret) {
+		free(l.v);
+		return ret;
+	}
+	printf("# xsynproxy settings (synctl save), for: synctl [-n NETNS] -b FILE\n"
+	       "# The key is not saved: a shared key is set with\n"
+	       "# \"salt set --key-file FILE\".\n");
+	printf("salt set --epoch-len %u\n", r.epoch_len);
+	if (r.budget)
+		printf("budget set %u\n", r.budget);
+	else
+		printf("budget set unlimited\n");
+	printf("ports del all\n");
+	for (i = 0; i < l.n; i++) {
+		printf("ports add %u", l.v[i].lo);
+		if (l.v[i].hi != l.v[i].lo)
+			printf("-%u", l.v[i].hi);
+		printf("%s\n", l.v[i].enabled ? "" : " off");
+	}
+	free(l.v);
+	return EXIT_OK;
 }
 
 /* ---- cookie -------------------------------------------------------------- */
@@ -599,6 +907,15 @@ static int parse_addr(const char *str, uint8_t addr[16])
 	return -1;
 }
 
+/* A bad value, its error printed: exit with EXIT_USAGE, no usage line. */
+#define MINT_BAD_VALUE	(-2)
+
+/*
+ * One option word of cookie mint, and its value: returns the number of
+ * words taken (1 or 2), or SYNCTL_USAGE or MINT_BAD_VALUE with the error
+ * printed. Never a count for a failure: "mss sack" must not go on to
+ * send, nor "mss 65536" to complain about "65536" as a word of its own.
+ */
 static int parse_mint_flag(struct mint_args *m, int argc, char **argv)
 {
 	static const char *const flags[] = { "sack", "ecn", "ts" };
@@ -634,7 +951,7 @@ static int parse_mint_flag(struct mint_args *m, int argc, char **argv)
 		return SYNCTL_USAGE;
 	}
 	if (parse_u32(what, argv[1], 0, max, val))
-		return EXIT_USAGE;
+		return MINT_BAD_VALUE;
 	*has = true;
 	return 2;
 twice:
@@ -665,8 +982,8 @@ static int parse_mint(struct mint_args *m, int argc, char **argv)
 		return EXIT_USAGE;
 	for (i = 5; i < argc; i += n) {
 		n = parse_mint_flag(m, argc - i, argv + i);
-		if (n <= 0)
-			return n;
+		if (n < 0)
+			return n == MINT_BAD_VALUE ? EXIT_USAGE : n;
 	}
 	return EXIT_OK;
 }

@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sys/socket.h>
+
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
 
@@ -50,6 +52,10 @@ static const char *const attr_names[] = {
 	[XSYNPROXY_A_TSTAMP]		= "tstamp",
 	[XSYNPROXY_A_COOKIE]		= "cookie",
 	[XSYNPROXY_A_TSVAL]		= "tsval",
+	[XSYNPROXY_A_STAT_NAMES]	= "stat_names",
+	[XSYNPROXY_A_FAMILY]		= "family",
+	[XSYNPROXY_A_FAMILY_STATS]	= "family_stats",
+	[XSYNPROXY_A_PREV_STATE]	= "prev_state",
 };
 _Static_assert(ARRAY_SIZE(attr_names) == __XSYNPROXY_A_MAX,
 	       "attr_names[] must name every XSYNPROXY_A_*");
@@ -73,6 +79,10 @@ static const enum mnl_attr_data_type attr_types[__XSYNPROXY_A_MAX] = {
 	[XSYNPROXY_A_MSS]		= MNL_TYPE_U16,
 	[XSYNPROXY_A_COOKIE]		= MNL_TYPE_U32,
 	[XSYNPROXY_A_TSVAL]		= MNL_TYPE_U32,
+	[XSYNPROXY_A_STAT_NAMES]	= MNL_TYPE_NESTED,
+	[XSYNPROXY_A_FAMILY]		= MNL_TYPE_U16,
+	[XSYNPROXY_A_FAMILY_STATS]	= MNL_TYPE_NESTED,
+	[XSYNPROXY_A_PREV_STATE]	= MNL_TYPE_U32,
 };
 
 _Static_assert(__XSYNPROXY_A_MAX <= 64, "xsp_reply.have is a u64 bitmask");
@@ -283,7 +293,8 @@ static int report(struct synctl *s, int err)
 		err_msg("permission denied: need CAP_NET_ADMIN");
 		return EXIT_KERNEL;
 	}
-	fprintf(stderr, "synctl: %s", strerror(err));
+	err_start();
+	fprintf(stderr, "%s", strerror(err));
 	if (s->ext.msg[0])
 		fprintf(stderr, ": %s", s->ext.msg);
 	if (s->ext.miss_type)
@@ -309,6 +320,38 @@ static int ctrl_attr_cb(const struct nlattr *a, void *data)
 	else if (type == CTRL_ATTR_VERSION &&
 		 mnl_attr_validate(a, MNL_TYPE_U32) >= 0)
 		tb[type] = a;
+	else if (type == CTRL_ATTR_MCAST_GROUPS &&
+		 mnl_attr_validate(a, MNL_TYPE_NESTED) >= 0)
+		tb[type] = a;
+	return MNL_CB_OK;
+}
+
+static int mcast_grp_attr_cb(const struct nlattr *a, void *data)
+{
+	const struct nlattr **tb = data;
+	uint16_t type = mnl_attr_get_type(a);
+
+	if (type == CTRL_ATTR_MCAST_GRP_NAME &&
+	    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) >= 0)
+		tb[type] = a;
+	else if (type == CTRL_ATTR_MCAST_GRP_ID &&
+		 mnl_attr_validate(a, MNL_TYPE_U32) >= 0)
+		tb[type] = a;
+	return MNL_CB_OK;
+}
+
+/* Each group is a nest of NAME and ID: remember the monitor group's id. */
+static int mcast_grps_cb(const struct nlattr *nest, void *data)
+{
+	const struct nlattr *tb[CTRL_ATTR_MCAST_GRP_MAX + 1] = {};
+	struct synctl *s = data;
+
+	if (mnl_attr_parse_nested(nest, mcast_grp_attr_cb, tb) < MNL_CB_STOP)
+		return MNL_CB_OK;
+	if (tb[CTRL_ATTR_MCAST_GRP_NAME] && tb[CTRL_ATTR_MCAST_GRP_ID] &&
+	    !strcmp(mnl_attr_get_str(tb[CTRL_ATTR_MCAST_GRP_NAME]),
+		    XSYNPROXY_MCGRP_MONITOR))
+		s->mcgrp_monitor = mnl_attr_get_u32(tb[CTRL_ATTR_MCAST_GRP_ID]);
 	return MNL_CB_OK;
 }
 
@@ -325,6 +368,10 @@ static int family_cb(const struct nlmsghdr *nlh, void *data)
 	s->family = mnl_attr_get_u16(tb[CTRL_ATTR_FAMILY_ID]);
 	if (tb[CTRL_ATTR_VERSION])
 		s->family_version = mnl_attr_get_u32(tb[CTRL_ATTR_VERSION]);
+	/* A module older than events has no groups. */
+	if (tb[CTRL_ATTR_MCAST_GROUPS])
+		mnl_attr_parse_nested(tb[CTRL_ATTR_MCAST_GROUPS],
+				      mcast_grps_cb, s);
 	return MNL_CB_OK;
 }
 
@@ -390,6 +437,23 @@ int nl_open(struct synctl *s)
 	return resolve_family(s);
 }
 
+/* Subscribe the socket to multicast group @group. */
+int nl_join(struct synctl *s, uint32_t group)
+{
+	if (mnl_socket_setsockopt(s->nl, NETLINK_ADD_MEMBERSHIP, &group,
+				  sizeof(group))) {
+		err_msg("cannot join the netlink multicast group: %s",
+			strerror(errno));
+		return EXIT_KERNEL;
+	}
+	return EXIT_OK;
+}
+
+int nl_fd(const struct synctl *s)
+{
+	return mnl_socket_get_fd(s->nl);
+}
+
 void nl_close(struct synctl *s)
 {
 	if (s->nl)
@@ -426,19 +490,84 @@ int xsp_talk(struct synctl *s, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 
 /* ---- replies ------------------------------------------------------------- */
 
+/* STATS: u64 counters by id; ids past what synctl can hold are skipped. */
 static int stats_attr_cb(const struct nlattr *a, void *data)
 {
-	struct xsp_reply *r = data;
+	struct xsp_stats *st = data;
 	uint16_t type = mnl_attr_get_type(a);
 
-	if (type <= XSYNPROXY_STAT_PAD || type >= ARRAY_SIZE(r->stats))
+	if (type <= XSYNPROXY_STAT_PAD || type >= SYNCTL_STATS_MAX)
 		return MNL_CB_OK;
 	if (mnl_attr_validate(a, MNL_TYPE_U64) < 0) {
 		errno = EPROTO;
 		return MNL_CB_ERROR;
 	}
-	r->stats[type] = mnl_attr_get_u64(a);
-	r->stats_have |= 1ULL << type;
+	st->val[type] = mnl_attr_get_u64(a);
+	st->have |= 1ULL << type;
+	return MNL_CB_OK;
+}
+
+/* STAT_NAMES: strings by counter id; one that does not fit is left out. */
+static int names_attr_cb(const struct nlattr *a, void *data)
+{
+	struct xsp_reply *r = data;
+	uint16_t type = mnl_attr_get_type(a);
+
+	if (type <= XSYNPROXY_STAT_PAD || type >= SYNCTL_STATS_MAX)
+		return MNL_CB_OK;
+	if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0) {
+		errno = EPROTO;
+		return MNL_CB_ERROR;
+	}
+	if (strlen(mnl_attr_get_str(a)) >= SYNCTL_STAT_NAME_MAX)
+		return MNL_CB_OK;
+	strcpy(r->stat_names[type], mnl_attr_get_str(a));
+	r->names_have |= 1ULL << type;
+	return MNL_CB_OK;
+}
+
+struct fam_stats {
+	int		family;		/* AF_*, -1 = absent */
+	struct xsp_stats stats;
+};
+
+static int fam_stats_attr_cb(const struct nlattr *a, void *data)
+{
+	struct fam_stats *fs = data;
+
+	switch (mnl_attr_get_type(a)) {
+	case XSYNPROXY_A_FAMILY:
+		if (mnl_attr_validate(a, MNL_TYPE_U16) < 0)
+			break;
+		fs->family = mnl_attr_get_u16(a);
+		return MNL_CB_OK;
+	case XSYNPROXY_A_STATS:
+		if (mnl_attr_validate(a, MNL_TYPE_NESTED) < 0)
+			break;
+		return mnl_attr_parse_nested(a, stats_attr_cb, &fs->stats);
+	default:
+		return MNL_CB_OK;
+	}
+	errno = EPROTO;
+	return MNL_CB_ERROR;
+}
+
+/* One FAMILY_STATS nest; families synctl does not know are skipped. */
+static int parse_fam_stats(const struct nlattr *a, struct xsp_reply *r)
+{
+	struct fam_stats fs = { .family = -1 };
+	int f;
+
+	if (mnl_attr_parse_nested(a, fam_stats_attr_cb, &fs) < MNL_CB_STOP)
+		return MNL_CB_ERROR;
+	if (fs.family == AF_INET)
+		f = SYNCTL_FAM_IPV4;
+	else if (fs.family == AF_INET6)
+		f = SYNCTL_FAM_IPV6;
+	else
+		return MNL_CB_OK;
+	r->fam[f] = fs.stats;
+	r->fam_have |= 1U << f;
 	return MNL_CB_OK;
 }
 
@@ -497,8 +626,23 @@ static int xsp_attr_cb(const struct nlattr *a, void *data)
 		r->budget = mnl_attr_get_u32(a);
 		break;
 	case XSYNPROXY_A_STATS:
-		if (mnl_attr_parse_nested(a, stats_attr_cb, r) < MNL_CB_STOP)
+		if (mnl_attr_parse_nested(a, stats_attr_cb, &r->stats) <
+		    MNL_CB_STOP)
 			return MNL_CB_ERROR;
+		break;
+	case XSYNPROXY_A_STAT_NAMES:
+		if (mnl_attr_parse_nested(a, names_attr_cb, r) < MNL_CB_STOP)
+			return MNL_CB_ERROR;
+		break;
+	case XSYNPROXY_A_FAMILY:
+		r->family = mnl_attr_get_u16(a);
+		break;
+	case XSYNPROXY_A_FAMILY_STATS:
+		if (parse_fam_stats(a, r) < MNL_CB_STOP)
+			return MNL_CB_ERROR;
+		break;
+	case XSYNPROXY_A_PREV_STATE:
+		r->prev_state = mnl_attr_get_u32(a);
 		break;
 	case XSYNPROXY_A_MSS:
 		r->mss = mnl_attr_get_u16(a);

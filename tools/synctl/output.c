@@ -162,6 +162,19 @@ void out_u64(const char *key, const char *fmt, uint64_t val)
 	}
 }
 
+/* A finite number; JSON gets it with up to 10 significant digits. */
+void out_double(const char *key, const char *fmt, double val)
+{
+	if (out.json) {
+		if (key) {
+			json_value_start(key);
+			printf("%.10g", val);
+		}
+	} else if (fmt) {
+		printf(fmt, val);
+	}
+}
+
 /* In text mode the format gets "yes" or "no". */
 void out_bool(const char *key, const char *fmt, bool val)
 {

@@ -2,17 +2,20 @@
 /*
  * synctl: configure the xsynproxy module over generic netlink.
  *
- * Shared declarations of synctl.c (options, command table, help),
- * commands.c (one handler per command), nl.c (netlink), output.c (text and
- * JSON printing) and parse.c (argument parsing).
+ * Shared declarations of synctl.c (options, command table, help, batch
+ * files), commands.c (one handler per command), monitor.c (events and
+ * counter rates), nl.c (netlink), output.c (text and JSON printing) and
+ * parse.c (argument parsing).
  */
 #ifndef _SYNCTL_H
 #define _SYNCTL_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #include <libmnl/libmnl.h>
 #include <linux/xsynproxy.h>
@@ -41,6 +44,18 @@
 #define SYNCTL_RECV_SIZE	32768
 #define SYNCTL_SEND_SIZE	1024
 
+/* Counters by enum xsynproxy_stat id: up to 64, so newer modules still print. */
+#define SYNCTL_STATS_MAX	64
+#define SYNCTL_STAT_NAME_MAX	32	/* with the NUL; the UAPI promises 31 */
+
+struct xsp_stats {
+	uint64_t	have;		/* 1ULL << id present */
+	uint64_t	val[SYNCTL_STATS_MAX];
+};
+
+/* Address families of FAMILY_STATS, in the order synctl prints them. */
+enum { SYNCTL_FAM_IPV4, SYNCTL_FAM_IPV6, SYNCTL_FAM_NR };
+
 /* Decoded attributes of one xsynproxy reply message. */
 struct xsp_reply {
 	uint64_t	have;		/* 1ULL << XSYNPROXY_A_* present */
@@ -60,9 +75,15 @@ struct xsp_reply {
 	uint16_t	mss;
 	uint32_t	cookie;
 	uint32_t	tsval;
-	/* STATS nest: up to 64 counters, so newer modules still print. */
-	uint64_t	stats_have;
-	uint64_t	stats[64];
+	uint16_t	family;
+	uint32_t	prev_state;
+	struct xsp_stats stats;
+	/* STAT_NAMES: the module's name of each counter, when it sends them. */
+	uint64_t	names_have;
+	char		stat_names[SYNCTL_STATS_MAX][SYNCTL_STAT_NAME_MAX];
+	/* FAMILY_STATS, by SYNCTL_FAM_*. */
+	unsigned int	fam_have;	/* 1U << SYNCTL_FAM_* present */
+	struct xsp_stats fam[SYNCTL_FAM_NR];
 };
 
 #define HAS(r, attr)		(((r)->have >> (attr)) & 1)
@@ -77,11 +98,14 @@ struct synctl {
 	bool			json;
 	bool			pretty;
 	const char		*netns;
+	const char		*batch;		/* -batch FILE */
+	bool			force;		/* -force: go on after errors */
 	struct mnl_socket	*nl;
 	unsigned int		portid;
 	unsigned int		seq;
 	uint16_t		family;
 	uint32_t		family_version;
+	uint32_t		mcgrp_monitor;	/* group id, 0 = none */
 	bool			dump_intr;	/* last dump was interrupted */
 	struct ext_ack		ext;		/* of the last error */
 	/* Last request (for NLMSGERR_ATTR_OFFS) and receive buffer. */
@@ -107,7 +131,14 @@ struct cmd {
 
 extern const struct cmd synctl_objects[];
 
+/* synctl.c */
+bool opt_matches(const char *arg, const char *name);
+void catch_signals(void);
+bool stop_requested(void);
+int wait_fd(int fd, const struct timespec *deadline);
+
 /* commands.c */
+extern const char *const state_names[3];
 int do_version(struct synctl *s, int argc, char **argv);
 int do_show(struct synctl *s, int argc, char **argv);
 int do_ports_add(struct synctl *s, int argc, char **argv);
@@ -122,6 +153,14 @@ int do_budget_show(struct synctl *s, int argc, char **argv);
 int do_stats_show(struct synctl *s, int argc, char **argv);
 int do_stats_reset(struct synctl *s, int argc, char **argv);
 int do_cookie_mint(struct synctl *s, int argc, char **argv);
+int do_save(struct synctl *s, int argc, char **argv);
+int xsp_do(struct synctl *s, struct nlmsghdr *nlh, struct xsp_reply *r);
+const char *stat_name(const struct xsp_reply *r, unsigned int id,
+		      char *buf, size_t size);
+
+/* monitor.c */
+int do_monitor(struct synctl *s, int argc, char **argv);
+int stats_watch(struct synctl *s, uint32_t interval, uint32_t count);
 
 /* nl.c */
 int nl_open(struct synctl *s);
@@ -130,16 +169,38 @@ struct nlmsghdr *xsp_msg(struct synctl *s, uint8_t cmd, uint16_t flags);
 int xsp_talk(struct synctl *s, struct nlmsghdr *nlh, mnl_cb_t cb, void *data);
 int xsp_parse(const struct nlmsghdr *nlh, struct xsp_reply *r);
 int xsp_reply_cb(const struct nlmsghdr *nlh, void *data);
+int nl_join(struct synctl *s, uint32_t group);
+int nl_fd(const struct synctl *s);
 
 /* parse.c */
+
+/* One element of a port list: a port or a range, and how it was written. */
+struct port_elem {
+	uint16_t	lo;
+	uint16_t	hi;
+	const char	*text;
+};
+
+struct port_list {
+	struct port_elem *v;
+	size_t		n;
+	char		*buf;		/* the elements' texts point into it */
+};
+
+/* Where errors come from, e.g. "FILE:LINE" in a batch; NULL: "synctl". */
+extern const char *err_where;
+void err_start(void);
 void err_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int parse_port(const char *str, uint16_t *port);
 int parse_range(const char *str, uint16_t *lo, uint16_t *hi);
+int parse_port_list(const char *str, struct port_list *l);
+void port_list_free(struct port_list *l);
 int parse_u32(const char *what, const char *str, uint32_t min, uint32_t max,
 	      uint32_t *val);
 int parse_onoff(const char *str, uint8_t *on);
 int read_key_file(const char *path, uint8_t key[XSYNPROXY_KEY_LEN]);
 bool is_help(const char *arg);
+int split_line(char *line, char **argv, int max);
 
 /* output.c */
 void out_init(bool json, bool pretty);
@@ -149,6 +210,7 @@ void out_open_array(const char *key);
 void out_close_array(void);
 void out_string(const char *key, const char *fmt, const char *val);
 void out_u64(const char *key, const char *fmt, uint64_t val);
+void out_double(const char *key, const char *fmt, double val);
 void out_bool(const char *key, const char *fmt, bool val);
 void out_text(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 bool out_is_json(void);

@@ -20,6 +20,8 @@
 
 #define XSYNPROXY_GENL_NAME	"xsynproxy"
 #define XSYNPROXY_GENL_VERSION	1
+/* Multicast group of the events (XSYNPROXY_CMD_*_NTF), see below. */
+#define XSYNPROXY_MCGRP_MONITOR	"monitor"
 
 /* Length of the master key, in bytes. */
 #define XSYNPROXY_KEY_LEN	16
@@ -73,11 +75,19 @@
  *	unlimited. Reply: as INFO_GET.
  *
  * XSYNPROXY_CMD_STATS_GET (do)
+ *	Request: optional FAMILY (AF_INET or AF_INET6).
  *	Reply: STATS, a nest of enum xsynproxy_stat u64 counters summed over
- *	all CPUs.
+ *	all CPUs and both address families (with FAMILY: over that family
+ *	only, and FAMILY is echoed); STAT_NAMES, the name of every counter
+ *	the module has; without FAMILY, one FAMILY_STATS nest per address
+ *	family (FAMILY, STATS). All values come from one read of the
+ *	counters, so STATS is the sum of the FAMILY_STATS. Userspace should
+ *	print a counter under the name STAT_NAMES gives it, so that a newer
+ *	module's counters show under their real names.
  *
  * XSYNPROXY_CMD_STATS_RESET (do, admin)
- *	Zeroes the counters. Reply: STATS as they were just before.
+ *	Zeroes the counters of every family (FAMILY is refused). Reply: as
+ *	STATS_GET without FAMILY, with the counters as they were just before.
  *
  * XSYNPROXY_CMD_COOKIE_MINT (do, admin)
  *	Diagnostic: mints a cookie with the namespace's current secrets as
@@ -85,6 +95,40 @@
  *	client ISN CLIENT_ISN and options MSS, WSCALE (15 = none), SACK, ECN,
  *	TSTAMP. Reply: COOKIE, TSVAL (when TSTAMP), MSS (as encoded), EPOCH.
  *	Lets tests check that the module and userspace share one cookie.
+ *
+ * Events: sent to the XSYNPROXY_MCGRP_MONITOR group of the namespace where
+ * the change happened (and only there), after the change, one per change,
+ * in the order the changes were made. Requests that change nothing (a
+ * range set to the state it has, the key already installed, the same
+ * budget) send none. Listening needs no privilege.
+ *
+ * XSYNPROXY_CMD_PORT_ADD_NTF, XSYNPROXY_CMD_PORT_SET_NTF
+ *	A range was added, or its protection turned on or off: PORT_LO,
+ *	PORT_HI, PORT_ENABLED as they are now.
+ *
+ * XSYNPROXY_CMD_PORT_DEL_NTF
+ *	A range was removed: PORT_LO, PORT_HI, PORT_ENABLED as it was.
+ *
+ * XSYNPROXY_CMD_PORT_FLUSH_NTF
+ *	All ranges were removed: PORT_COUNT, how many there were (never 0).
+ *
+ * XSYNPROXY_CMD_SALT_ROTATE_NTF, XSYNPROXY_CMD_KEY_SET_NTF,
+ * XSYNPROXY_CMD_EPOCH_LEN_NTF
+ *	A random key was drawn (SALT_ROTATE), an operator's key was installed
+ *	(SALT_SET with KEY), the epoch length changed (SALT_SET with
+ *	EPOCH_LEN). Attributes as in the SALT_GET reply, after the change:
+ *	key ids, never the key. A SALT_SET changing both sends EPOCH_LEN_NTF
+ *	then KEY_SET_NTF.
+ *
+ * XSYNPROXY_CMD_BUDGET_NTF
+ *	The budget changed: BUDGET.
+ *
+ * XSYNPROXY_CMD_STATE_NTF
+ *	The namespace changed state: STATE (now), PREV_STATE. Port changes
+ *	move it between IDLE and ACTIVE (sent after their own event); a
+ *	change of net.ipv4.tcp_syncookies to or from 2 moves it between
+ *	ACTIVE and BYPASS, noticed on the next SYN to a protected port or
+ *	within about a second without one.
  */
 enum xsynproxy_cmd {
 	XSYNPROXY_CMD_UNSPEC,
@@ -100,6 +144,15 @@ enum xsynproxy_cmd {
 	XSYNPROXY_CMD_STATS_GET,
 	XSYNPROXY_CMD_STATS_RESET,
 	XSYNPROXY_CMD_COOKIE_MINT,
+	XSYNPROXY_CMD_PORT_ADD_NTF,
+	XSYNPROXY_CMD_PORT_DEL_NTF,
+	XSYNPROXY_CMD_PORT_SET_NTF,
+	XSYNPROXY_CMD_PORT_FLUSH_NTF,
+	XSYNPROXY_CMD_SALT_ROTATE_NTF,
+	XSYNPROXY_CMD_KEY_SET_NTF,
+	XSYNPROXY_CMD_EPOCH_LEN_NTF,
+	XSYNPROXY_CMD_BUDGET_NTF,
+	XSYNPROXY_CMD_STATE_NTF,
 
 	__XSYNPROXY_CMD_MAX,
 	XSYNPROXY_CMD_MAX = __XSYNPROXY_CMD_MAX - 1
@@ -132,6 +185,14 @@ enum xsynproxy_cmd {
  * SACK, ECN, TSTAMP	u8 flags.
  * COOKIE	u32, server ISN.
  * TSVAL	u32, SYN-ACK TSval.
+ * STAT_NAMES	nest of NUL-terminated strings, one per counter, each with
+ *		the enum xsynproxy_stat value of its counter as its type: the
+ *		lower-case name of the counter ("syn_recv"), at most 31
+ *		characters of [a-z0-9_].
+ * FAMILY	u16, address family: AF_INET or AF_INET6.
+ * FAMILY_STATS	nest of FAMILY and STATS: the counters of one address family.
+ *		Repeated, once per family.
+ * PREV_STATE	u32, enum xsynproxy_state before a state change.
  */
 enum xsynproxy_attr {
 	XSYNPROXY_A_UNSPEC,
@@ -163,6 +224,10 @@ enum xsynproxy_attr {
 	XSYNPROXY_A_TSTAMP,
 	XSYNPROXY_A_COOKIE,
 	XSYNPROXY_A_TSVAL,
+	XSYNPROXY_A_STAT_NAMES,
+	XSYNPROXY_A_FAMILY,
+	XSYNPROXY_A_FAMILY_STATS,
+	XSYNPROXY_A_PREV_STATE,
 
 	__XSYNPROXY_A_MAX,
 	XSYNPROXY_A_MAX = __XSYNPROXY_A_MAX - 1
@@ -185,7 +250,10 @@ enum xsynproxy_state {
 };
 
 /*
- * Counters, per namespace, summed over CPUs.
+ * Counters, per namespace and address family, summed over CPUs. The names
+ * userspace shows are the module's (STAT_NAMES): the lower-case enum name
+ * without its prefix (SYN_RECV is "syn_recv"). The same names head the
+ * columns of /proc/net/stat/xsynproxy.
  *
  * SYN_RECV		SYNs to a protected port seen by the hook.
  * SYN_ANSWERED		cookie SYN-ACKs sent.
