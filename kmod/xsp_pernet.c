@@ -105,16 +105,6 @@ void xsp_state_kick(struct xsp_net *xn, bool bypass)
 	mod_delayed_work(system_wq, &xn->state_work, 0);
 }
 
-static void xsp_state_work(struct work_struct *work)
-{
-	struct xsp_net *xn = container_of(to_delayed_work(work), struct xsp_net,
-					  state_work);
-
-	mutex_lock(&xn->lock);
-	xsp_state_update(xn);
-	mutex_unlock(&xn->lock);
-}
-
 static struct xsp_ports *xsp_ports_alloc(unsigned int nr)
 {
 	struct xsp_ports *p = NULL;
@@ -333,13 +323,21 @@ const struct xsp_keys *xsp_keys_get(struct xsp_net *xn, u64 now_ms)
 	return k;
 }
 
-static void xsp_refresh_work(struct work_struct *work)
+/*
+ * Publish secrets for the current epoch, if the published ones are behind:
+ * from the datapath's refresh work when a packet finds them stale, and from
+ * the state work's poll while a port is enabled, so that the window scale
+ * sample of each epoch is taken in time even when no packet comes.
+ */
+static void xsp_keys_refresh(struct xsp_net *xn)
 {
-	struct xsp_net *xn = container_of(work, struct xsp_net, refresh_work);
 	struct xsp_keys *old, *new;
 
-	mutex_lock(&xn->lock);
+	lockdep_assert_held(&xn->lock);
 	old = rcu_dereference_protected(xn->keys, lockdep_is_held(&xn->lock));
+	if (xsp_secrets_current(&old->s, xsp_now()) &&
+	    (!old->s.has_prev || xsp_secrets_prev_valid(&old->s, xsp_now())))
+		return;
 	new = kmemdup(old, sizeof(*old), GFP_KERNEL);
 	if (new && xsp_secrets_advance(&new->s, xsp_now())) {
 		if (!new->s.has_prev)
@@ -351,6 +349,25 @@ static void xsp_refresh_work(struct work_struct *work)
 	} else {
 		kfree_sensitive(new);
 	}
+}
+
+static void xsp_refresh_work(struct work_struct *work)
+{
+	struct xsp_net *xn = container_of(work, struct xsp_net, refresh_work);
+
+	mutex_lock(&xn->lock);
+	xsp_keys_refresh(xn);
+	mutex_unlock(&xn->lock);
+}
+
+static void xsp_state_work(struct work_struct *work)
+{
+	struct xsp_net *xn = container_of(to_delayed_work(work), struct xsp_net,
+					  state_work);
+
+	mutex_lock(&xn->lock);
+	xsp_keys_refresh(xn);
+	xsp_state_update(xn);
 	mutex_unlock(&xn->lock);
 }
 
