@@ -24,23 +24,43 @@
 #define XSP_DEFAULT_EPOCH_LEN	60
 #define XSP_MAX_EPOCH_LEN	XSYNPROXY_EPOCH_LEN_MAX
 
+/* Counters are kept per address family; netlink reports them summed or apart. */
+enum xsp_fam {
+	XSP_FAM_V4,
+	XSP_FAM_V6,
+	XSP_FAM_NR,
+};
+
+static inline u16 xsp_fam_family(enum xsp_fam fam)
+{
+	return fam == XSP_FAM_V6 ? AF_INET6 : AF_INET;
+}
+
+/* A protected range; @family 0 (AF_UNSPEC) protects both families. */
 struct xsp_range {
 	u16	lo;
 	u16	hi;
+	u16	family;
 	bool	enabled;
 };
+
+static inline bool xsp_range_covers(const struct xsp_range *r,
+				    enum xsp_fam fam)
+{
+	return !r->family || r->family == xsp_fam_family(fam);
+}
 
 /*
  * Protected ports. Immutable once published: writers build a new copy under
  * xsp_net.lock and swap it in with rcu_assign_pointer(); the datapath only
- * tests a bit of @map under rcu_read_lock().
+ * tests a bit of its family's @map under rcu_read_lock().
  */
 struct xsp_ports {
 	struct rcu_head		rcu;
 	unsigned int		gen;		/* never 0: dumps compare it */
 	unsigned int		nr;
 	unsigned int		nr_enabled;
-	DECLARE_BITMAP(map, 65536);
+	DECLARE_BITMAP(map[XSP_FAM_NR], 65536);
 	struct xsp_range	ranges[];
 };
 
@@ -81,13 +101,6 @@ static inline u8 xsp_keys_wscale(const struct xsp_keys *k, u64 epoch)
 struct xsp_bucket {
 	unsigned long	stamp;		/* jiffies of the last refill */
 	u64		credit;
-};
-
-/* Counters are kept per address family; netlink reports them summed or apart. */
-enum xsp_fam {
-	XSP_FAM_V4,
-	XSP_FAM_V6,
-	XSP_FAM_NR,
 };
 
 struct xsp_pcpu {
@@ -165,8 +178,9 @@ int xsp_pernet_register(void);
 void xsp_pernet_unregister(void);
 u64 xsp_now(void);
 u64 xsp_now_ms(void);
-int xsp_ports_change(struct xsp_net *xn, int cmd, u16 lo, u16 hi, bool enabled,
+int xsp_ports_change(struct xsp_net *xn, int cmd, const struct xsp_range *r,
 		     struct netlink_ext_ack *extack);
+int xsp_range_index(const struct xsp_ports *p, const struct xsp_range *r);
 /* What xsp_keys_replace() changed. */
 #define XSP_KEYS_NEW_KEY	BIT(0)
 #define XSP_KEYS_NEW_EPOCH_LEN	BIT(1)

@@ -109,9 +109,10 @@ static struct xsp_replay *xsp_replay_get(void)
 	return in_softirq() ? this_cpu_ptr(&xsp_replay_ctx) : NULL;
 }
 
-static bool xsp_port_protected(const struct xsp_ports *p, __be16 port)
+static bool xsp_port_protected(const struct xsp_ports *p,
+			       const struct xsp_af *af, __be16 port)
 {
-	return test_bit(ntohs(port), p->map);
+	return test_bit(ntohs(port), p->map[af->fam]);
 }
 
 /* The namespace's port table when something is protected, else NULL. */
@@ -762,7 +763,7 @@ unsigned int xsp_pre_routing(void *priv, struct sk_buff *skb,
 		return NF_ACCEPT;
 	th = (const void *)(skb->data + p.thoff);
 	if (!th->ack || th->syn || th->rst ||
-	    !xsp_port_protected(ports, th->dest) ||
+	    !xsp_port_protected(ports, af, th->dest) ||
 	    READ_ONCE(state->net->ipv4.sysctl_tcp_syncookies) == 2)
 		return NF_ACCEPT;
 	return xsp_ack(xn, af, skb, &p, state);
@@ -800,7 +801,7 @@ unsigned int xsp_local_in(void *priv, struct sk_buff *skb,
 	if (likely(!ports) || !af->parse(skb, state, &p))
 		return NF_ACCEPT;
 	th = (const void *)(skb->data + p.thoff);
-	if (!th->syn || th->ack || !xsp_port_protected(ports, th->dest))
+	if (!th->syn || th->ack || !xsp_port_protected(ports, af, th->dest))
 		return NF_ACCEPT;
 	/* The sysctl is per namespace and governs IPv6 too. */
 	bypass = READ_ONCE(state->net->ipv4.sysctl_tcp_syncookies) == 2;

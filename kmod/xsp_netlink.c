@@ -129,7 +129,8 @@ static int xsp_fill_range(struct sk_buff *msg, const struct xsp_range *r)
 {
 	if (nla_put_u16(msg, XSYNPROXY_A_PORT_LO, r->lo) ||
 	    nla_put_u16(msg, XSYNPROXY_A_PORT_HI, r->hi) ||
-	    nla_put_u8(msg, XSYNPROXY_A_PORT_ENABLED, r->enabled))
+	    nla_put_u8(msg, XSYNPROXY_A_PORT_ENABLED, r->enabled) ||
+	    (r->family && nla_put_u16(msg, XSYNPROXY_A_FAMILY, r->family)))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -170,11 +171,6 @@ static int xsp_fill_stat_names(struct sk_buff *msg)
 	return 0;
 }
 
-static const u16 xsp_fam_af[XSP_FAM_NR] = {
-	[XSP_FAM_V4]	= AF_INET,
-	[XSP_FAM_V6]	= AF_INET6,
-};
-
 static int xsp_fill_family_stats(struct sk_buff *msg, enum xsp_fam fam,
 				  const u64 *sum)
 {
@@ -183,7 +179,7 @@ static int xsp_fill_family_stats(struct sk_buff *msg, enum xsp_fam fam,
 	nest = nla_nest_start(msg, XSYNPROXY_A_FAMILY_STATS);
 	if (!nest)
 		return -EMSGSIZE;
-	if (nla_put_u16(msg, XSYNPROXY_A_FAMILY, xsp_fam_af[fam]) ||
+	if (nla_put_u16(msg, XSYNPROXY_A_FAMILY, xsp_fam_family(fam)) ||
 	    xsp_fill_stats(msg, sum)) {
 		nla_nest_cancel(msg, nest);
 		return -EMSGSIZE;
@@ -305,20 +301,18 @@ static int xsp_nl_get(struct sk_buff *skb, struct genl_info *info)
 }
 
 /*
- * The configured range @lo-@hi, or NULL. Under xsp_net.lock the table cannot
- * be replaced, let alone freed, under us.
+ * The configured range @r names, or NULL. Under xsp_net.lock the table
+ * cannot be replaced, let alone freed, under us.
  */
-static const struct xsp_range *xsp_range_locked(struct xsp_net *xn, u16 lo,
-						u16 hi)
+static const struct xsp_range *xsp_range_locked(struct xsp_net *xn,
+						const struct xsp_range *r)
 {
 	const struct xsp_ports *p;
-	unsigned int i;
+	int i;
 
 	p = rcu_dereference_protected(xn->ports, lockdep_is_held(&xn->lock));
-	for (i = 0; p && i < p->nr; i++)
-		if (p->ranges[i].lo == lo && p->ranges[i].hi == hi)
-			return &p->ranges[i];
-	return NULL;
+	i = xsp_range_index(p, r);
+	return i < 0 ? NULL : &p->ranges[i];
 }
 
 /* Make one change of the port table and send its events. Under the lock. */
@@ -332,10 +326,10 @@ static int xsp_ports_change_notify(struct xsp_net *xn, u8 cmd,
 
 	lockdep_assert_held(&xn->lock);
 	/* Copy: the table is freed (after a grace period) once replaced. */
-	cur = xsp_range_locked(xn, r->lo, r->hi);
+	cur = xsp_range_locked(xn, r);
 	if (cur)
 		old = *cur;
-	err = xsp_ports_change(xn, cmd, r->lo, r->hi, r->enabled, extack);
+	err = xsp_ports_change(xn, cmd, r, extack);
 	if (err)
 		return err;
 	switch (cmd) {
@@ -363,7 +357,8 @@ static int xsp_ports_flush(struct xsp_net *xn, struct netlink_ext_ack *extack)
 	mutex_lock(&xn->lock);
 	p = rcu_dereference_protected(xn->ports, lockdep_is_held(&xn->lock));
 	nr = p ? p->nr : 0;
-	err = xsp_ports_change(xn, XSYNPROXY_CMD_UNSPEC, 0, 0, false, extack);
+	err = xsp_ports_change(xn, XSYNPROXY_CMD_UNSPEC, &(struct xsp_range){},
+			       extack);
 	if (!err && nr) {
 		xsp_notify_u32(xn, XSYNPROXY_CMD_PORT_FLUSH_NTF,
 			       XSYNPROXY_A_PORT_COUNT, nr);
@@ -397,6 +392,16 @@ static int xsp_nl_port_change(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[XSYNPROXY_A_PORT_HI],
 				    "last port is below first port");
 		return -EINVAL;
+	}
+	if (info->attrs[XSYNPROXY_A_FAMILY]) {
+		r.family = nla_get_u16(info->attrs[XSYNPROXY_A_FAMILY]);
+		if (r.family != AF_INET && r.family != AF_INET6 &&
+		    r.family != AF_UNSPEC) {
+			NL_SET_ERR_MSG_ATTR(info->extack,
+					    info->attrs[XSYNPROXY_A_FAMILY],
+					    "family must be inet or inet6");
+			return -EINVAL;
+		}
 	}
 	r.enabled = true;
 	if (info->attrs[XSYNPROXY_A_PORT_ENABLED]) {
@@ -544,7 +549,7 @@ static int xsp_fill_stats_reply(struct sk_buff *msg,
 	int f, i, err;
 
 	if (fam != XSP_FAM_NR) {
-		if (nla_put_u16(msg, XSYNPROXY_A_FAMILY, xsp_fam_af[fam]))
+		if (nla_put_u16(msg, XSYNPROXY_A_FAMILY, xsp_fam_family(fam)))
 			return -EMSGSIZE;
 		err = xsp_fill_stats(msg, fam_sum[fam]);
 		return err ?: xsp_fill_stat_names(msg);
@@ -579,7 +584,7 @@ static int xsp_nl_stats(struct sk_buff *skb, struct genl_info *info)
 			return -EINVAL;
 		}
 		for (f = 0; f < XSP_FAM_NR; f++)
-			if (nla_get_u16(fa) == xsp_fam_af[f])
+			if (nla_get_u16(fa) == xsp_fam_family(f))
 				fam = f;
 		if (fam == XSP_FAM_NR) {
 			NL_SET_ERR_MSG_ATTR(info->extack, fa,

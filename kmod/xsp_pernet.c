@@ -153,14 +153,21 @@ static void xsp_keys_init_wscale(struct xsp_keys *k, const struct net *net)
 	memset(k->wscale, xsp_sample_wscale(net), sizeof(k->wscale));
 }
 
-static int xsp_range_find(const struct xsp_ports *p, u16 lo, u16 hi)
+/* Index of the range @r names (ports and family), or -1. */
+int xsp_range_index(const struct xsp_ports *p, const struct xsp_range *r)
 {
 	unsigned int i;
 
 	for (i = 0; p && i < p->nr; i++)
-		if (p->ranges[i].lo == lo && p->ranges[i].hi == hi)
+		if (p->ranges[i].lo == r->lo && p->ranges[i].hi == r->hi &&
+		    p->ranges[i].family == r->family)
 			return i;
 	return -1;
+}
+
+static __maybe_unused const char *xsp_family_name(u16 family)
+{
+	return family == AF_INET ? " inet" : family == AF_INET6 ? " inet6" : "";
 }
 
 /*
@@ -168,11 +175,13 @@ static int xsp_range_find(const struct xsp_ports *p, u16 lo, u16 hi)
  * and the bitmap in sync. All checks happen before anything is published,
  * so a failed request leaves the old table untouched.
  */
-int xsp_ports_change(struct xsp_net *xn, int cmd, u16 lo, u16 hi, bool enabled,
+int xsp_ports_change(struct xsp_net *xn, int cmd, const struct xsp_range *r,
 		     struct netlink_ext_ack *extack)
 {
+	const struct xsp_range *o;
 	struct xsp_ports *old, *new;
 	unsigned int i, j, nr;
+	enum xsp_fam f;
 	int idx;
 
 	lockdep_assert_held(&xn->lock);
@@ -181,15 +190,17 @@ int xsp_ports_change(struct xsp_net *xn, int cmd, u16 lo, u16 hi, bool enabled,
 
 	switch (cmd) {
 	case XSYNPROXY_CMD_PORT_ADD:
+		/* Ranges of one family, or of both, must not overlap. */
 		for (i = 0; i < nr; i++) {
-			if (old->ranges[i].lo <= hi && lo <= old->ranges[i].hi) {
-				XSP_ERR_FMT(extack,
-					    "ports overlap a configured range",
-					    "ports %u-%u overlap configured range %u-%u",
-					    lo, hi, old->ranges[i].lo,
-					    old->ranges[i].hi);
-				return -EEXIST;
-			}
+			o = &old->ranges[i];
+			if (o->lo > r->hi || r->lo > o->hi ||
+			    (o->family && r->family && o->family != r->family))
+				continue;
+			XSP_ERR_FMT(extack, "ports overlap a configured range",
+				    "ports %u-%u%s overlap configured range %u-%u%s",
+				    r->lo, r->hi, xsp_family_name(r->family),
+				    o->lo, o->hi, xsp_family_name(o->family));
+			return -EEXIST;
 		}
 		if (nr >= XSP_MAX_RANGES) {
 			NL_SET_ERR_MSG_MOD(extack, "too many port ranges");
@@ -199,20 +210,21 @@ int xsp_ports_change(struct xsp_net *xn, int cmd, u16 lo, u16 hi, bool enabled,
 		if (!new)
 			return -ENOMEM;
 		for (i = 0, j = 0; i < nr; i++) {
-			if (j == i && old->ranges[i].lo > hi)
-				new->ranges[j++] = (struct xsp_range){ lo, hi, enabled };
+			if (j == i && old->ranges[i].lo > r->hi)
+				new->ranges[j++] = *r;
 			new->ranges[j++] = old->ranges[i];
 		}
 		if (j == nr)
-			new->ranges[j++] = (struct xsp_range){ lo, hi, enabled };
+			new->ranges[j++] = *r;
 		new->nr = j;
 		break;
 	case XSYNPROXY_CMD_PORT_DEL:
 	case XSYNPROXY_CMD_PORT_SET:
-		idx = xsp_range_find(old, lo, hi);
+		idx = xsp_range_index(old, r);
 		if (idx < 0) {
 			XSP_ERR_FMT(extack, "no configured range matches",
-				    "no configured range %u-%u", lo, hi);
+				    "no configured range %u-%u%s", r->lo, r->hi,
+				    xsp_family_name(r->family));
 			return -ENOENT;
 		}
 		new = xsp_ports_alloc(nr);
@@ -223,7 +235,7 @@ int xsp_ports_change(struct xsp_net *xn, int cmd, u16 lo, u16 hi, bool enabled,
 				continue;
 			new->ranges[j] = old->ranges[i];
 			if (i == idx)
-				new->ranges[j].enabled = enabled;
+				new->ranges[j].enabled = r->enabled;
 			j++;
 		}
 		new->nr = j;
@@ -238,11 +250,13 @@ int xsp_ports_change(struct xsp_net *xn, int cmd, u16 lo, u16 hi, bool enabled,
 	}
 
 	for (i = 0; i < new->nr; i++) {
-		if (!new->ranges[i].enabled)
+		o = &new->ranges[i];
+		if (!o->enabled)
 			continue;
 		new->nr_enabled++;
-		bitmap_set(new->map, new->ranges[i].lo,
-			   new->ranges[i].hi - new->ranges[i].lo + 1);
+		for (f = 0; f < XSP_FAM_NR; f++)
+			if (xsp_range_covers(o, f))
+				bitmap_set(new->map[f], o->lo, o->hi - o->lo + 1);
 	}
 	/* XSP_PORTS_GEN_NONE stands for "no table yet" in dumps. */
 	new->gen = old ? old->gen + 1 : XSP_PORTS_GEN_NONE + 1;

@@ -305,6 +305,7 @@ int do_show(struct synctl *s, int argc, char **argv)
 struct range {
 	uint16_t	lo;
 	uint16_t	hi;
+	uint16_t	af;		/* AF_INET(6); 0: both families */
 	bool		enabled;
 };
 
@@ -336,6 +337,8 @@ static int range_cb(const struct nlmsghdr *nlh, void *data)
 	l->v[l->n++] = (struct range){
 		.lo		= r.port_lo,
 		.hi		= r.port_hi,
+		/* Absent: both families (older modules have no other). */
+		.af		= HAS(&r, XSYNPROXY_A_FAMILY) ? r.family : 0,
 		/* Absent means enabled, as for PORT_ADD. */
 		.enabled	= !HAS(&r, XSYNPROXY_A_PORT_ENABLED) ||
 				  r.port_enabled,
@@ -369,19 +372,22 @@ static int ports_dump(struct synctl *s, struct range_list *l)
 }
 
 static const struct range *range_find(const struct range_list *l,
-				      uint16_t lo, uint16_t hi)
+				      uint16_t lo, uint16_t hi, uint16_t af)
 {
 	size_t i;
 
 	for (i = 0; i < l->n; i++)
-		if (l->v[i].lo == lo && l->v[i].hi == hi)
+		if (l->v[i].lo == lo && l->v[i].hi == hi && l->v[i].af == af)
 			return &l->v[i];
 	return NULL;
 }
 
-/* One PORT_ADD, PORT_SET or PORT_DEL (@enabled < 0: none) of LO-HI. */
+/*
+ * One PORT_ADD, PORT_SET or PORT_DEL (@enabled < 0: none) of LO-HI in
+ * address family @af (0: the range of both families).
+ */
 static int port_request(struct synctl *s, uint8_t cmd, uint16_t lo,
-			uint16_t hi, int enabled)
+			uint16_t hi, int enabled, uint16_t af)
 {
 	struct nlmsghdr *nlh;
 	struct xsp_reply r;
@@ -391,24 +397,31 @@ static int port_request(struct synctl *s, uint8_t cmd, uint16_t lo,
 	mnl_attr_put_u16(nlh, XSYNPROXY_A_PORT_HI, hi);
 	if (enabled >= 0)
 		mnl_attr_put_u8(nlh, XSYNPROXY_A_PORT_ENABLED, enabled);
+	if (af)
+		mnl_attr_put_u16(nlh, XSYNPROXY_A_FAMILY, af);
 	/* No reply to a delete. */
 	if (cmd == XSYNPROXY_CMD_PORT_DEL)
 		return xsp_talk(s, nlh, NULL, NULL);
 	return xsp_do(s, nlh, &r);
 }
 
-static void print_range_body(uint16_t lo, uint16_t hi, bool enabled)
+static void print_range_body(uint16_t lo, uint16_t hi, bool enabled,
+			     uint16_t af)
 {
 	out_u64("lo", "%" PRIu64, lo);
 	if (hi != lo)
 		out_text("-%u", hi);
 	out_u64("hi", NULL, hi);
 	out_bool("enabled", NULL, enabled);
-	out_text("%s\n", enabled ? "" : " off");
+	out_text("%s", enabled ? "" : " off");
+	if (af)
+		out_string("family", " family %s", af_name(af));
+	out_text("\n");
 }
 
 /* With -j, what a change made: one range as an object, a list as an array. */
-static void print_changed(const struct port_list *pl, const uint8_t *on)
+static void print_changed(const struct port_list *pl, const uint8_t *on,
+			  uint16_t af)
 {
 	size_t i;
 
@@ -418,7 +431,7 @@ static void print_changed(const struct port_list *pl, const uint8_t *on)
 		out_open_array(NULL);
 	for (i = 0; i < pl->n; i++) {
 		out_open_object(NULL);
-		print_range_body(pl->v[i].lo, pl->v[i].hi, on[i]);
+		print_range_body(pl->v[i].lo, pl->v[i].hi, on[i], af);
 		out_close_object();
 	}
 	if (pl->n > 1)
@@ -433,14 +446,14 @@ static void print_changed(const struct port_list *pl, const uint8_t *on)
  */
 static void ports_undo(struct synctl *s, const char *verb,
 		       const struct port_list *pl, size_t failed,
-		       uint8_t undo_cmd, const uint8_t *undo_on)
+		       uint8_t undo_cmd, const uint8_t *undo_on, uint16_t af)
 {
 	size_t i, left = 0;
 
 	for (i = failed; i-- > 0;) {
 		if (port_request(s, undo_cmd, pl->v[i].lo, pl->v[i].hi,
 				 undo_cmd == XSYNPROXY_CMD_PORT_DEL ? -1 :
-				 undo_on[i]))
+				 undo_on[i], af))
 			left++;
 	}
 	if (pl->n < 2)
@@ -454,12 +467,47 @@ static void ports_undo(struct synctl *s, const char *verb,
 			verb, pl->v[failed].text, left, failed);
 }
 
-/* ports add PORTS [on|off] */
+/*
+ * The words after PORTS: "family FAMILY" anywhere (default: -4/-6 or both),
+ * and with @on the one on|off that @on_needed says is required.
+ */
+static int ports_tail(const struct synctl *s, int argc, char **argv,
+		      uint8_t *on, bool on_needed, uint16_t *af)
+{
+	bool have_on = false;
+	int i;
+
+	*af = s->af;
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "family")) {
+			if (++i == argc) {
+				err_msg("family: missing inet, inet6 or all");
+				return EXIT_USAGE;
+			}
+			if (parse_af(argv[i], af))
+				return EXIT_USAGE;
+		} else if (on && !have_on) {
+			if (parse_onoff(argv[i], on))
+				return EXIT_USAGE;
+			have_on = true;
+		} else {
+			return unexpected(argv[i]);
+		}
+	}
+	if (on_needed && !have_on) {
+		err_msg("missing on|off");
+		return SYNCTL_USAGE;
+	}
+	return 0;
+}
+
+/* ports add PORTS [on|off] [family FAMILY] */
 int do_ports_add(struct synctl *s, int argc, char **argv)
 {
 	struct port_list pl;
 	uint8_t *on = NULL;
 	uint8_t enabled = 1;
+	uint16_t af;
 	size_t i;
 	int ret;
 
@@ -467,10 +515,9 @@ int do_ports_add(struct synctl *s, int argc, char **argv)
 		err_msg("ports add: missing PORTS");
 		return SYNCTL_USAGE;
 	}
-	if (argc > 1 && parse_onoff(argv[1], &enabled))
-		return EXIT_USAGE;
-	if (argc > 2)
-		return unexpected(argv[2]);
+	ret = ports_tail(s, argc - 1, argv + 1, &enabled, false, &af);
+	if (ret)
+		return ret;
 	if (parse_port_list(argv[0], &pl))
 		return EXIT_USAGE;
 	on = malloc(pl.n);
@@ -484,12 +531,13 @@ int do_ports_add(struct synctl *s, int argc, char **argv)
 	ret = nl_open(s);
 	for (i = 0; !ret && i < pl.n; i++) {
 		ret = port_request(s, XSYNPROXY_CMD_PORT_ADD, pl.v[i].lo,
-				   pl.v[i].hi, enabled);
+				   pl.v[i].hi, enabled, af);
 		if (ret)
-			ports_undo(s, "add", &pl, i, XSYNPROXY_CMD_PORT_DEL, on);
+			ports_undo(s, "add", &pl, i, XSYNPROXY_CMD_PORT_DEL, on,
+				   af);
 	}
 	if (!ret)
-		print_changed(&pl, on);
+		print_changed(&pl, on, af);
 	free(on);
 	port_list_free(&pl);
 	return ret;
@@ -501,7 +549,7 @@ int do_ports_add(struct synctl *s, int argc, char **argv)
  * range's enabled flag in @on, for the undo.
  */
 static int ports_check_all(struct synctl *s, const struct port_list *pl,
-			   uint8_t *on)
+			   uint8_t *on, uint16_t af)
 {
 	struct range_list l = {};
 	const struct range *r;
@@ -510,10 +558,12 @@ static int ports_check_all(struct synctl *s, const struct port_list *pl,
 
 	ret = ports_dump(s, &l);
 	for (i = 0; !ret && i < pl->n; i++) {
-		r = range_find(&l, pl->v[i].lo, pl->v[i].hi);
+		r = range_find(&l, pl->v[i].lo, pl->v[i].hi, af);
 		if (!r) {
-			err_msg("no configured range %u-%u (\"%s\"): nothing changed",
-				pl->v[i].lo, pl->v[i].hi, pl->v[i].text);
+			err_msg("no configured range %u-%u%s%s (\"%s\"): nothing changed",
+				pl->v[i].lo, pl->v[i].hi,
+				af ? " family " : "", af ? af_name(af) : "",
+				pl->v[i].text);
 			ret = EXIT_KERNEL;
 		} else {
 			on[i] = r->enabled;
@@ -523,12 +573,16 @@ static int ports_check_all(struct synctl *s, const struct port_list *pl,
 	return ret;
 }
 
-/* ports del PORTS|all; no reply to a delete: nothing to print, even with -j */
+/*
+ * ports del PORTS [family FAMILY] | all; no reply to a delete: nothing to
+ * print, even with -j
+ */
 int do_ports_del(struct synctl *s, int argc, char **argv)
 {
 	struct port_list pl;
 	struct nlmsghdr *nlh;
 	uint8_t *on;
+	uint16_t af;
 	size_t i;
 	int ret;
 
@@ -536,15 +590,18 @@ int do_ports_del(struct synctl *s, int argc, char **argv)
 		err_msg("ports del: missing PORTS or \"all\"");
 		return SYNCTL_USAGE;
 	}
-	if (argc > 1)
-		return unexpected(argv[1]);
 	if (!strcmp(argv[0], "all")) {
+		if (argc > 1)
+			return unexpected(argv[1]);
 		ret = nl_open(s);
 		if (ret)
 			return ret;
 		nlh = xsp_msg(s, XSYNPROXY_CMD_PORT_DEL, NLM_F_ACK);
 		return xsp_talk(s, nlh, NULL, NULL);
 	}
+	ret = ports_tail(s, argc - 1, argv + 1, NULL, false, &af);
+	if (ret)
+		return ret;
 	if (parse_port_list(argv[0], &pl))
 		return EXIT_USAGE;
 	on = calloc(pl.n, 1);
@@ -555,23 +612,25 @@ int do_ports_del(struct synctl *s, int argc, char **argv)
 	}
 	ret = nl_open(s);
 	if (!ret && pl.n > 1)
-		ret = ports_check_all(s, &pl, on);
+		ret = ports_check_all(s, &pl, on, af);
 	for (i = 0; !ret && i < pl.n; i++) {
 		ret = port_request(s, XSYNPROXY_CMD_PORT_DEL, pl.v[i].lo,
-				   pl.v[i].hi, -1);
+				   pl.v[i].hi, -1, af);
 		if (ret)
-			ports_undo(s, "del", &pl, i, XSYNPROXY_CMD_PORT_ADD, on);
+			ports_undo(s, "del", &pl, i, XSYNPROXY_CMD_PORT_ADD, on,
+				   af);
 	}
 	free(on);
 	port_list_free(&pl);
 	return ret;
 }
 
-/* ports set PORTS on|off */
+/* ports set PORTS on|off [family FAMILY] */
 int do_ports_set(struct synctl *s, int argc, char **argv)
 {
 	uint8_t enabled, *on = NULL, *was = NULL;
 	struct port_list pl;
+	uint16_t af;
 	size_t i;
 	int ret;
 
@@ -579,10 +638,9 @@ int do_ports_set(struct synctl *s, int argc, char **argv)
 		err_msg("ports set: missing %s", argc ? "on|off" : "PORTS");
 		return SYNCTL_USAGE;
 	}
-	if (parse_onoff(argv[1], &enabled))
-		return EXIT_USAGE;
-	if (argc > 2)
-		return unexpected(argv[2]);
+	ret = ports_tail(s, argc - 1, argv + 1, &enabled, true, &af);
+	if (ret)
+		return ret;
 	if (parse_port_list(argv[0], &pl))
 		return EXIT_USAGE;
 	on = malloc(pl.n);
@@ -595,15 +653,16 @@ int do_ports_set(struct synctl *s, int argc, char **argv)
 	memset(on, enabled, pl.n);
 	ret = nl_open(s);
 	if (!ret && pl.n > 1)
-		ret = ports_check_all(s, &pl, was);
+		ret = ports_check_all(s, &pl, was, af);
 	for (i = 0; !ret && i < pl.n; i++) {
 		ret = port_request(s, XSYNPROXY_CMD_PORT_SET, pl.v[i].lo,
-				   pl.v[i].hi, enabled);
+				   pl.v[i].hi, enabled, af);
 		if (ret)
-			ports_undo(s, "set", &pl, i, XSYNPROXY_CMD_PORT_SET, was);
+			ports_undo(s, "set", &pl, i, XSYNPROXY_CMD_PORT_SET, was,
+				   af);
 	}
 	if (!ret)
-		print_changed(&pl, on);
+		print_changed(&pl, on, af);
 out:
 	free(on);
 	free(was);
@@ -624,7 +683,8 @@ int do_ports_show(struct synctl *s, int argc, char **argv)
 		out_open_array(NULL);
 		for (i = 0; i < l.n; i++) {
 			out_open_object(NULL);
-			print_range_body(l.v[i].lo, l.v[i].hi, l.v[i].enabled);
+			print_range_body(l.v[i].lo, l.v[i].hi, l.v[i].enabled,
+					 l.v[i].af);
 			out_close_object();
 		}
 		out_close_array();
@@ -872,7 +932,10 @@ int do_save(struct synctl *s, int argc, char **argv)
 		printf("ports add %u", l.v[i].lo);
 		if (l.v[i].hi != l.v[i].lo)
 			printf("-%u", l.v[i].hi);
-		printf("%s\n", l.v[i].enabled ? "" : " off");
+		printf("%s", l.v[i].enabled ? "" : " off");
+		if (l.v[i].af)
+			printf(" family %s", af_name(l.v[i].af));
+		printf("\n");
 	}
 	free(l.v);
 	return EXIT_OK;

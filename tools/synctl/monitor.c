@@ -49,6 +49,8 @@ static void print_port_event(const char *action, const struct xsp_reply *r)
 	out_u64("hi", "-%" PRIu64, r->port_hi);
 	out_bool("enabled", NULL, r->port_enabled);
 	out_text(" %s", r->port_enabled ? "on" : "off");
+	if (HAS(r, XSYNPROXY_A_FAMILY))
+		out_string("family", " family %s", af_name(r->family));
 }
 
 static void print_key_event(const char *action, const struct xsp_reply *r)

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -262,6 +263,31 @@ int parse_onoff(const char *str, uint8_t *on)
 	}
 	err_msg("expected \"on\" or \"off\", not \"%s\"", str);
 	return -1;
+}
+
+/* An address family as ip names it: inet, inet6; all (or any) for both. */
+int parse_af(const char *str, uint16_t *af)
+{
+	if (!strcmp(str, "inet") || !strcmp(str, "4")) {
+		*af = AF_INET;
+		return 0;
+	}
+	if (!strcmp(str, "inet6") || !strcmp(str, "6")) {
+		*af = AF_INET6;
+		return 0;
+	}
+	if (!strcmp(str, "all") || !strcmp(str, "any")) {
+		*af = 0;
+		return 0;
+	}
+	err_msg("expected family \"inet\", \"inet6\" or \"all\", not \"%s\"",
+		str);
+	return -1;
+}
+
+const char *af_name(uint16_t af)
+{
+	return af == AF_INET ? "inet" : af == AF_INET6 ? "inet6" : "all";
 }
 
 static int hexval(int c)

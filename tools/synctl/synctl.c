@@ -17,23 +17,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "synctl.h"
 
 static const struct cmd ports_cmds[] = {
 	{
 		.name	= "add",
-		.args	= "PORTS [on|off]",
+		.args	= "PORTS [on|off] [family FAMILY]",
 		.desc	= "protect ports (off: added disabled)",
 		.fn	= do_ports_add,
 	}, {
 		.name	= "del",
-		.args	= "PORTS|all",
+		.args	= "PORTS [family FAMILY]|all",
 		.desc	= "remove ranges, or all ranges",
 		.fn	= do_ports_del,
 	}, {
 		.name	= "set",
-		.args	= "PORTS on|off",
+		.args	= "PORTS on|off [family FAMILY]",
 		.desc	= "turn ranges' protection on or off",
 		.fn	= do_ports_set,
 	}, {
@@ -149,8 +150,9 @@ const struct cmd synctl_objects[] = {
 
 static const char options_help[] =
 	"OPTIONS := { -j[son] | -p[retty] | -n[etns] NAME | -b[atch] FILE |\n"
-	"             -f[orce] | -V[ersion] | -h[elp] }\n"
-	"PORTS := { PORT | LO-HI }[,...]   PORT := { NUMBER | SERVICE }\n";
+	"             -f[orce] | -4 | -6 | -V[ersion] | -h[elp] }\n"
+	"PORTS := { PORT | LO-HI }[,...]   PORT := { NUMBER | SERVICE }\n"
+	"FAMILY := { inet | inet6 | all }  (-4, -6: the default for ports)\n";
 
 /* ---- help ---------------------------------------------------------------- */
 
@@ -391,7 +393,7 @@ bool opt_matches(const char *arg, const char *name)
 }
 
 enum opt_id { OPT_JSON, OPT_PRETTY, OPT_NETNS, OPT_BATCH, OPT_FORCE,
-	      OPT_VERSION, OPT_HELP };
+	      OPT_VERSION, OPT_HELP, OPT_INET, OPT_INET6 };
 
 static const struct {
 	const char	*name;
@@ -405,6 +407,8 @@ static const struct {
 	{ "force",	OPT_FORCE,	false },
 	{ "Version",	OPT_VERSION,	false },
 	{ "help",	OPT_HELP,	false },
+	{ "4",		OPT_INET,	false },
+	{ "6",		OPT_INET6,	false },
 };
 
 static bool valid_netns_name(const char *name)
@@ -485,6 +489,13 @@ static int parse_options(struct synctl *s, int argc, char **argv, int *first)
 		case OPT_FORCE:
 			s->force = true;
 			break;
+		case OPT_INET:
+			s->af = AF_INET;
+			break;
+		case OPT_INET6:
+			s->af = AF_INET6;
+			break;
+
 		case OPT_VERSION:
 			printf("synctl %s\n", SYNCTL_VERSION);
 			return EXIT_OK;

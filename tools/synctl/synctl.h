@@ -105,6 +105,7 @@ struct synctl {
 	unsigned int		seq;
 	uint16_t		family;
 	uint32_t		family_version;
+	uint16_t		af;		/* -4/-6: AF_INET(6), 0 = both */
 	uint32_t		mcgrp_monitor;	/* group id, 0 = none */
 	bool			dump_intr;	/* last dump was interrupted */
 	struct ext_ack		ext;		/* of the last error */
@@ -198,6 +199,8 @@ void port_list_free(struct port_list *l);
 int parse_u32(const char *what, const char *str, uint32_t min, uint32_t max,
 	      uint32_t *val);
 int parse_onoff(const char *str, uint8_t *on);
+int parse_af(const char *str, uint16_t *af);
+const char *af_name(uint16_t af);
 int read_key_file(const char *path, uint8_t key[XSYNPROXY_KEY_LEN]);
 bool is_help(const char *arg);
 int split_line(char *line, char **argv, int max);

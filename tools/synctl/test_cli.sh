@@ -260,6 +260,17 @@ expect_usage '"80" and "80-90" overlap' ports add 80-90,80
 expect_usage '"http" and "80" overlap' ports add http,80
 expect_usage '"400-500" and "https" overlap' ports del https,400-500
 expect_usage 'out of range' ports add 80,0
+# A range may be of one address family: "family F" after the ports, or -4/-6.
+expect_parsed ports add 443 family inet
+expect_parsed ports add 443 off family inet6
+expect_parsed ports add 443 family inet6 off
+expect_parsed -4 ports add 443
+expect_parsed -6 ports del 443
+expect_parsed ports set 443 on family all
+expect_usage 'expected family "inet", "inet6" or "all", not "inet7"' ports add 443 family inet7
+expect_usage 'family: missing inet, inet6 or all' ports del 443 family
+expect_usage 'missing on|off' ports set 443 family inet
+expect_usage 'unexpected argument "on"' ports add 443 off on
 expect_usage 'missing' ports del
 expect_usage 'invalid port "0"' ports del 0
 expect_usage 'invalid port "alll"' ports del alll
@@ -415,7 +426,7 @@ while IFS= read -r line; do
 done < <(grep '^  synctl ' "$tmp/out")
 [ "$ncmd" -ge 16 ] && [ "$bad" = 0 ]
 result $? "help: one line per command ($ncmd), each as its own help says"
-! grep -v -e '^  synctl ' -e '^Usage:' -e '^       synctl ' -e '^OPTIONS' -e '^PORTS' \
+! grep -v -e '^  synctl ' -e '^Usage:' -e '^       synctl ' -e '^OPTIONS' -e '^PORTS' -e '^FAMILY' \
 	-e '^             -' -e '^$' -e '^ \{40\}[a-z]' "$tmp/out" | grep -q .
 result $? "help: no other kind of line" "unexpected line in help"
 

@@ -39,22 +39,26 @@
  *
  * XSYNPROXY_CMD_PORT_ADD (do, admin)
  *	Request: PORT_LO, optional PORT_HI (default PORT_LO), optional
- *	PORT_ENABLED (default 1). Protects ports PORT_LO..PORT_HI inclusive.
- *	The range must not overlap an existing one (-EEXIST). Reply: the new
- *	range as in PORT_GET.
+ *	PORT_ENABLED (default 1), optional FAMILY (AF_INET or AF_INET6; absent
+ *	or AF_UNSPEC: both families). Protects ports PORT_LO..PORT_HI
+ *	inclusive, for that family. The range must not overlap an existing
+ *	one of the same family or of both (-EEXIST). Reply: the new range as
+ *	in PORT_GET.
  *
  * XSYNPROXY_CMD_PORT_DEL (do, admin)
- *	Request: PORT_LO, optional PORT_HI. Must name an existing range
- *	exactly (-ENOENT otherwise). Without PORT_LO: flush all ranges.
+ *	Request: PORT_LO, optional PORT_HI, optional FAMILY. Must name an
+ *	existing range exactly, family included (-ENOENT otherwise). Without
+ *	PORT_LO: flush all ranges.
  *
  * XSYNPROXY_CMD_PORT_SET (do, admin)
- *	Request: PORT_LO, optional PORT_HI naming an existing range exactly,
- *	PORT_ENABLED. Turns protection of that range on or off while keeping
- *	it configured. Reply: the range.
+ *	Request: PORT_LO, optional PORT_HI and FAMILY naming an existing range
+ *	exactly, PORT_ENABLED. Turns protection of that range on or off while
+ *	keeping it configured. Reply: the range.
  *
  * XSYNPROXY_CMD_PORT_GET (dump)
- *	One message per range: PORT_LO, PORT_HI, PORT_ENABLED. Dumps set
- *	NLM_F_DUMP_INTR when the table changed while being dumped.
+ *	One message per range: PORT_LO, PORT_HI, PORT_ENABLED, and FAMILY for a
+ *	range of one family only. Dumps set NLM_F_DUMP_INTR when the table
+ *	changed while being dumped.
  *
  * XSYNPROXY_CMD_SALT_GET (do)
  *	Reply: KEY_ID, KEY_SHARED, EPOCH, EPOCH_LEN, PREV_KEY_ID (when the
