@@ -6,6 +6,7 @@
 # negotiated, and the wire must show no sequence translation.
 source "$(dirname "$0")/lib.sh"
 
+FAMILIES="4 6"
 TESTS="
 	test_curl
 	test_socat
@@ -14,6 +15,7 @@ TESTS="
 	test_ss_options
 	test_no_translation
 	test_port_reuse
+	test_dual_stack
 "
 
 setup()
@@ -50,7 +52,7 @@ test_curl()
 	bg "$SERVER" python3 -m http.server 80 --bind $SERVER_IP --directory "$XSP_TMP/www"
 	wait_listen "$SERVER" 80
 	ip netns exec "$CLIENT" curl -sf --max-time 60 -o "$XSP_TMP/got" \
-		http://$SERVER_IP/blob
+		"http://$SERVER_HOST/blob"
 	check_err $? "curl failed"
 	cmp -s "$XSP_TMP/www/blob" "$XSP_TMP/got"
 	check_err $? "curl fetched wrong content"
@@ -66,10 +68,10 @@ test_socat()
 	local i ok=0
 
 	setup || { check_err 1 "setup"; log_test "socat"; return; }
-	bg "$SERVER" socat -T30 TCP-LISTEN:7005,reuseaddr,fork EXEC:cat
+	bg "$SERVER" socat -T30 $SOCAT_LISTEN:7005,reuseaddr,fork EXEC:cat
 	wait_listen "$SERVER" 7005
 	for i in $(seq 1 10); do
-		tcp_echo "$CLIENT" $SERVER_IP 7005 "msg$i" && ok=$((ok + 1))
+		tcp_echo "$CLIENT" "$SERVER_HOST" 7005 "msg$i" && ok=$((ok + 1))
 	done
 	[ $ok = 10 ]
 	check_err $? "only $ok of 10 socat echoes came back"
@@ -81,7 +83,7 @@ test_socat()
 test_python()
 {
 	setup || { check_err 1 "setup"; log_test "python"; return; }
-	bg "$SERVER" socat -T30 TCP-LISTEN:7000,reuseaddr,fork EXEC:cat
+	bg "$SERVER" socat -T30 $SOCAT_LISTEN:7000,reuseaddr,fork EXEC:cat
 	wait_listen "$SERVER" 7000
 	ip netns exec "$CLIENT" python3 - "$SERVER_IP" <<'PY'
 import socket, sys, os
@@ -123,9 +125,9 @@ test_ss_options()
 	local line
 
 	setup || { check_err 1 "setup"; log_test "ss"; return; }
-	bg "$SERVER" socat -T60 TCP-LISTEN:7001,reuseaddr EXEC:cat
+	bg "$SERVER" socat -T60 $SOCAT_LISTEN:7001,reuseaddr EXEC:cat
 	wait_listen "$SERVER" 7001
-	bg "$CLIENT" sh -c "sleep 30 | socat -T60 - TCP:$SERVER_IP:7001"
+	bg "$CLIENT" sh -c "sleep 30 | socat -T60 - TCP:$SERVER_HOST:7001"
 	wait_for sh -c "ip netns exec $SERVER ss -Htine state established '( sport = :7001 )' | grep -q ."
 	line=$(ip netns exec "$SERVER" ss -Htine state established '( sport = :7001 )')
 	log_info "server: $line"
@@ -133,8 +135,9 @@ test_ss_options()
 	check_err $? "timestamps or SACK not negotiated: $line"
 	grep -Eq 'wscale:[0-9]+,[0-9]+' <<<"$line"
 	check_err $? "window scaling not negotiated: $line"
-	grep -Eq '\bmss:1448\b' <<<"$line"
-	check_err $? "MSS not 1460-12 on a 1500-byte veth: $line"
+	# 1500-byte veth: MSS 1460 (IPv4) or 1440 (IPv6), less 12 for timestamps
+	grep -Eq "\\bmss:$([ "$XSP_FAMILY" = 6 ] && echo 1428 || echo 1448)\\b" <<<"$line"
+	check_err $? "MSS not the veth's, less timestamps: $line"
 	log_test "ss -ti on the server shows wscale, SACK, timestamps, MSS"
 }
 
@@ -144,11 +147,11 @@ test_no_translation()
 
 	require_cmd tcpdump
 	setup || { check_err 1 "setup"; log_test "capture"; return; }
-	bg "$SERVER" socat -T30 TCP-LISTEN:7002,reuseaddr EXEC:'echo hello'
+	bg "$SERVER" socat -T30 $SOCAT_LISTEN:7002,reuseaddr EXEC:'echo hello'
 	wait_listen "$SERVER" 7002
 	bg "$CLIENT" tcpdump -i veth-c -nn -S -U -w "$XSP_TMP/cap.pcap" 'tcp port 7002'
 	sleep 3
-	ip netns exec "$CLIENT" socat -T10 -t10 - TCP:$SERVER_IP:7002 </dev/null >"$XSP_TMP/hello"
+	ip netns exec "$CLIENT" socat -T10 -t10 - TCP:$SERVER_HOST:7002 </dev/null >"$XSP_TMP/hello"
 	sleep 2
 	kill "$XSP_BG_PID"; sleep 1
 	tcpdump -r "$XSP_TMP/cap.pcap" -nn -S 2>/dev/null >"$XSP_TMP/cap.txt"
@@ -175,7 +178,8 @@ test_port_reuse()
 	setup || { check_err 1 "setup"; log_test "port reuse"; return; }
 	bg "$SERVER" python3 -c '
 import socket
-l = socket.create_server(("", 7003))
+l = socket.create_server(("::", 7003), family=socket.AF_INET6,
+                         dualstack_ipv6=True)
 while True:
     c, _ = l.accept()
     c.sendall(b"hello\n")
@@ -184,9 +188,10 @@ while True:
 	for i in 1 2 3; do
 		ip netns exec "$CLIENT" python3 - "$SERVER_IP" <<'PY'
 import socket, sys, time
-s = socket.socket()
+v6 = ":" in sys.argv[1]
+s = socket.socket(socket.AF_INET6 if v6 else socket.AF_INET)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("", 40123))
+s.bind(("::" if v6 else "", 40123))
 s.settimeout(5)
 t = time.monotonic()
 s.connect((sys.argv[1], 7003))
@@ -208,6 +213,51 @@ PY
 	[ "$d" = 2 ]
 	check_err $? "syn_to_socket moved by $d, not 2 (the SYNs that met TIME_WAIT)"
 	log_test "source port reused against the server's TIME_WAIT socket"
+}
+
+# fam_delta FAMILY NAME: growth of one family's counter since stats0.
+fam_delta()
+{
+	synctl -n "$SERVER" -j stats | python3 -c "
+import json, sys
+now = json.load(sys.stdin)['$1']['$2']
+print(now - json.load(open('$XSP_TMP/stats0'))['$1']['$2'])"
+}
+
+# One dual-stack listener (IPv6 socket, v4-mapped IPv4 clients): protected
+# for both families by default, for one only with "family".
+test_dual_stack()
+{
+	local fam
+
+	[ "$XSP_FAMILY" = 6 ] && return	# covers both families itself
+	setup || { check_err 1 "setup"; log_test "dual stack"; return; }
+	bg "$SERVER" socat -T30 TCP6-LISTEN:7100,reuseaddr,fork,ipv6only=0 EXEC:cat
+	wait_listen "$SERVER" 7100
+	synctl -n "$SERVER" ports add 7100
+	check_err $? "ports add 7100 failed"
+	synctl -n "$SERVER" -j stats >"$XSP_TMP/stats0"
+	tcp_echo "$CLIENT" $SERVER_IP4 7100 v4 && tcp_echo "$CLIENT" "[$SERVER_IP6]" 7100 v6
+	check_err $? "a dual-stack connection failed"
+	[ "$(fam_delta ipv4 synack_rewritten)" = 1 ] && [ "$(fam_delta ipv6 synack_rewritten)" = 1 ]
+	check_err $? "both families not protected: ipv4 +$(fam_delta ipv4 synack_rewritten), ipv6 +$(fam_delta ipv6 synack_rewritten)"
+	for fam in inet inet6; do
+		synctl -n "$SERVER" ports del all
+		synctl -n "$SERVER" ports add 7100 family $fam
+		check_err $? "ports add 7100 family $fam failed"
+		synctl -n "$SERVER" -j stats >"$XSP_TMP/stats0"
+		tcp_echo "$CLIENT" $SERVER_IP4 7100 v4 && tcp_echo "$CLIENT" "[$SERVER_IP6]" 7100 v6
+		check_err $? "with family $fam only, a connection failed"
+		if [ $fam = inet ]; then
+			[ "$(fam_delta ipv4 synack_rewritten)" = 1 ] && [ "$(fam_delta ipv6 syn_recv)" = 0 ]
+		else
+			[ "$(fam_delta ipv6 synack_rewritten)" = 1 ] && [ "$(fam_delta ipv4 syn_recv)" = 0 ]
+		fi
+		check_err $? "family $fam: the other family was not left to the stack: ipv4 syn_recv +$(fam_delta ipv4 syn_recv) synack_rewritten +$(fam_delta ipv4 synack_rewritten), ipv6 syn_recv +$(fam_delta ipv6 syn_recv) synack_rewritten +$(fam_delta ipv6 synack_rewritten)"
+	done
+	synctl -n "$SERVER" ports show | grep -q "7100 family inet6"
+	check_err $? "ports show does not say the range is IPv6 only"
+	log_test "dual-stack listener: both families protected; family inet or inet6 protects one"
 }
 
 require_root

@@ -101,7 +101,7 @@ check_fail()
 # log_test DESC: print the KTAP line for the checks since the last call.
 log_test()
 {
-	local desc="$XSP_TEST_NAME: $1"
+	local desc="$XSP_TEST_NAME: ${XSP_FAMILY_TAG:-}$1"
 
 	XSP_NTEST=$((XSP_NTEST + 1))
 	if [ "$RET" -eq "$KSFT_SKIP" ]; then
@@ -131,15 +131,21 @@ log_info()
 }
 
 # run_tests: run every function named in $TESTS, each in a fresh set of
-# namespaces, then exit with the KSFT code.
+# namespaces, once per family of $FAMILIES (default 4), then exit with the
+# KSFT code.
 run_tests()
 {
-	local t
+	local f t
 
-	for t in $TESTS; do
-		RET=0
-		"$t"
-		xsp_cleanup_between
+	for f in ${FAMILIES:-4}; do
+		set_family "$f"
+		XSP_FAMILY_TAG=
+		[ "$f" = 6 ] && XSP_FAMILY_TAG="IPv6: "
+		for t in $TESTS; do
+			RET=0
+			"$t"
+			xsp_cleanup_between
+		done
 	done
 	if [ "$XSP_NFAIL" -gt 0 ]; then
 		exit $KSFT_FAIL
@@ -227,24 +233,53 @@ xsp_stat_delta()
 
 # --- topology --------------------------------------------------------------
 
-# Two namespaces, client (10.0.1.1) and server (10.0.1.2), joined by veth.
-# Sets CLIENT, SERVER, CLIENT_IP, SERVER_IP.
-CLIENT_IP=10.0.1.1
-SERVER_IP=10.0.1.2
+# The address family a test runs in: 4 or 6. A script that mirrors its
+# tests for IPv6 sets FAMILIES="4 6"; run_tests then runs every test once
+# per family, with CLIENT_IP, SERVER_IP (and SERVER_HOST, the address as
+# URLs and socat want it: in brackets for IPv6) of that family, and "IPv6: "
+# in front of the IPv6 results. setup_pair gives both namespaces both
+# families' addresses whatever the test's family (dual stack).
+CLIENT_IP4=10.0.1.1
+SERVER_IP4=10.0.1.2
+CLIENT_IP6=fd00:1::1
+SERVER_IP6=fd00:1::2
 
+set_family()
+{
+	XSP_FAMILY=$1
+	if [ "$1" = 6 ]; then
+		CLIENT_IP=$CLIENT_IP6
+		SERVER_IP=$SERVER_IP6
+		SERVER_HOST="[$SERVER_IP6]"
+		SOCAT_LISTEN=TCP6-LISTEN	# with ipv6only=1 where it matters
+	else
+		CLIENT_IP=$CLIENT_IP4
+		SERVER_IP=$SERVER_IP4
+		SERVER_HOST=$SERVER_IP4
+		SOCAT_LISTEN=TCP4-LISTEN
+	fi
+}
+set_family "${XSP_FAMILY:-4}"
+
+# Two namespaces, client and server, joined by veth, each with an IPv4
+# (10.0.1.1, 10.0.1.2/24) and an IPv6 address (fd00:1::1, fd00:1::2/64).
+# Sets CLIENT, SERVER.
 setup_pair()
 {
 	setup_ns CLIENT SERVER || return 1
 	ip link add veth-c netns "$CLIENT" type veth peer name veth-s \
 		netns "$SERVER" || return 1
-	ip -n "$CLIENT" addr add $CLIENT_IP/24 dev veth-c
-	ip -n "$SERVER" addr add $SERVER_IP/24 dev veth-s
+	ip -n "$CLIENT" addr add $CLIENT_IP4/24 dev veth-c
+	ip -n "$SERVER" addr add $SERVER_IP4/24 dev veth-s
+	ip -n "$CLIENT" addr add $CLIENT_IP6/64 dev veth-c nodad
+	ip -n "$SERVER" addr add $SERVER_IP6/64 dev veth-s nodad
 	ip -n "$CLIENT" link set veth-c up
 	ip -n "$SERVER" link set veth-s up
 	# Offloads would hand tcpdump and scapy unfinished checksums.
 	ip netns exec "$CLIENT" ethtool -K veth-c tx off >/dev/null 2>&1
 	ip netns exec "$SERVER" ethtool -K veth-s tx off >/dev/null 2>&1
-	wait_for ip netns exec "$CLIENT" ping -c1 -W1 $SERVER_IP
+	wait_for ip netns exec "$CLIENT" ping -c1 -W1 $SERVER_IP4 &&
+		wait_for ip netns exec "$CLIENT" ping -6 -c1 -W1 $SERVER_IP6
 }
 
 # wait_for CMD...: retry CMD for up to XSP_WAIT seconds.
