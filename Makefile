@@ -165,7 +165,7 @@ bench-bin: $(BENCH_BIN)
 
 build/bench/%: bench/%.c
 	@mkdir -p $(@D)
-	gcc -O2 -g -Wall -Wextra -o $@ $<
+	gcc -O2 -g -Wall -Wextra $(CFLAGS_BENCH) -o $@ $<
 
 # make demo [KERNEL=6.1]: the module for that kernel only (all by default)
 demo: SERIES := $(or $(KERNEL),$(SERIES))

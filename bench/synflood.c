@@ -4,13 +4,17 @@
  * xsynproxy benchmarks. Raw Ethernet frames on an AF_PACKET socket with
  * PACKET_QDISC_BYPASS, sent in batches with sendmmsg(), rate limited by a
  * token bucket. Every frame gets a random source address (in -S NET/LEN),
- * source port, ISN (and, for ACKs, acknowledgement number), IP ID and TSval;
- * IP and TCP checksums are computed in full.
+ * source port, ISN (and, for ACKs, acknowledgement number), IP ID (IPv6:
+ * flow label) and TSval; IP and TCP checksums are computed in full.
  *
  *   synflood -i IFACE -D DSTMAC -d DSTIP -p PORT [-m syn|ack] [-r PPS]
  *            [-t SECONDS] [-n COUNT] [-N DELIVERED] [-S NET/LEN] [-b BATCH]
  *            [-v]
  *
+ *   -d DSTIP      an IPv4 or an IPv6 address: an IPv6 one sends IPv6 frames
+ *                 (no extension headers, hop limit 64, random flow label)
+ *   -S NET/LEN    source prefix of the destination's family (default
+ *                 198.18.0.0/15, RFC 2544; IPv6 2001:2::/48, RFC 5180)
  *   -r PPS        offered rate, packets per second; 0 (default) = as fast
  *                 as possible
  *   -t SECONDS    stop after this long (default 10; 0 = no time limit)
@@ -30,6 +34,7 @@
 #include <net/ethernet.h>
 #include <net/if.h>
 #include <netinet/ip.h>
+#include <netinet/ip6.h>
 #include <netinet/tcp.h>
 #include <signal.h>
 #include <stdint.h>
@@ -127,6 +132,9 @@ struct cfg {
 	uint8_t dmac[6], smac[6];
 	struct in_addr daddr, snet;
 	uint32_t smask;
+	int v6;
+	struct in6_addr daddr6, snet6;
+	int plen6;
 	uint16_t dport;
 	int ack;
 	double rate, secs;
@@ -134,30 +142,15 @@ struct cfg {
 	int batch, verbose;
 };
 
-/* Build one frame; returns its length. */
-static int build(const struct cfg *c, uint8_t *f)
+/*
+ * The TCP header and options of one frame at @th, as build() writes them;
+ * returns the TCP length. @r1 and @r2 are the frame's random words.
+ */
+static int build_tcp(const struct cfg *c, struct tcphdr *th, uint64_t r1,
+		     uint64_t r2)
 {
-	struct ether_header *eh = (void *)f;
-	struct iphdr *ip = (void *)(f + sizeof(*eh));
-	struct tcphdr *th = (void *)(ip + 1);
 	uint8_t *opt = (uint8_t *)(th + 1);
-	uint64_t r1 = rnd(), r2 = rnd();
 	int optlen, tcplen;
-	uint32_t sum, saddr;
-	struct {
-		uint32_t s, d;
-		uint8_t z, p;
-		uint16_t len;
-	} __attribute__((packed)) ph;
-
-	memcpy(eh->ether_dhost, c->dmac, 6);
-	memcpy(eh->ether_shost, c->smac, 6);
-	eh->ether_type = htons(ETHERTYPE_IP);
-
-	saddr = (ntohl(c->snet.s_addr) & c->smask) | ((uint32_t)r1 & ~c->smask);
-	/* avoid .0 and .255 host parts for realism */
-	if ((saddr & 0xff) == 0 || (saddr & 0xff) == 255)
-		saddr ^= 1;
 
 	memset(th, 0, sizeof(*th));
 	th->source = htons(1024 + (uint16_t)(r1 >> 32) % 64511);
@@ -186,6 +179,34 @@ static int build(const struct cfg *c, uint8_t *f)
 	}
 	tcplen = sizeof(*th) + optlen;
 	th->doff = tcplen / 4;
+	return tcplen;
+}
+
+/* Build one IPv4 frame; returns its length. */
+static int build(const struct cfg *c, uint8_t *f)
+{
+	struct ether_header *eh = (void *)f;
+	struct iphdr *ip = (void *)(f + sizeof(*eh));
+	struct tcphdr *th = (void *)(ip + 1);
+	uint64_t r1 = rnd(), r2 = rnd();
+	int tcplen;
+	uint32_t sum, saddr;
+	struct {
+		uint32_t s, d;
+		uint8_t z, p;
+		uint16_t len;
+	} __attribute__((packed)) ph;
+
+	memcpy(eh->ether_dhost, c->dmac, 6);
+	memcpy(eh->ether_shost, c->smac, 6);
+	eh->ether_type = htons(ETHERTYPE_IP);
+
+	saddr = (ntohl(c->snet.s_addr) & c->smask) | ((uint32_t)r1 & ~c->smask);
+	/* avoid .0 and .255 host parts for realism */
+	if ((saddr & 0xff) == 0 || (saddr & 0xff) == 255)
+		saddr ^= 1;
+
+	tcplen = build_tcp(c, th, r1, r2);
 
 	ip->version = 4;
 	ip->ihl = 5;
@@ -211,6 +232,70 @@ static int build(const struct cfg *c, uint8_t *f)
 	return sizeof(*eh) + sizeof(*ip) + tcplen;
 }
 
+/*
+ * Build one IPv6 frame: no extension headers, a random source in -S
+ * (never the prefix's all-zeros host part, the subnet-router anycast
+ * address), a random flow label; returns its length.
+ */
+static int build6(const struct cfg *c, uint8_t *f)
+{
+	struct ether_header *eh = (void *)f;
+	struct ip6_hdr *ip6 = (void *)(f + sizeof(*eh));
+	struct tcphdr *th = (void *)(ip6 + 1);
+	uint64_t r1 = rnd(), r2 = rnd(), ra = rnd(), rb = rnd();
+	uint8_t rand_addr[16], keep, *s = ip6->ip6_src.s6_addr;
+	int tcplen, i, bits, host_zero = 1;
+	uint32_t sum;
+	struct {
+		struct in6_addr s, d;
+		uint32_t len;
+		uint8_t z[3], nh;
+	} __attribute__((packed)) ph;
+
+	memcpy(eh->ether_dhost, c->dmac, 6);
+	memcpy(eh->ether_shost, c->smac, 6);
+	eh->ether_type = htons(ETHERTYPE_IPV6);
+
+	memcpy(rand_addr, &ra, 8);
+	memcpy(rand_addr + 8, &rb, 8);
+	for (i = 0; i < 16; i++) {
+		/* prefix bits of this byte */
+		bits = c->plen6 - i * 8;
+		bits = bits < 0 ? 0 : bits > 8 ? 8 : bits;
+		keep = (uint8_t)(0xff00 >> bits);
+
+		s[i] = (c->snet6.s6_addr[i] & keep) | (rand_addr[i] & ~keep);
+		if (s[i] & ~keep)
+			host_zero = 0;
+	}
+	if (host_zero && c->plen6 < 128)
+		s[15] |= 1;
+
+	tcplen = build_tcp(c, th, r1, r2);
+	if (!c->ack) {
+		/* and the MSS Linux offers over IPv6 on a 1500-byte link */
+		((uint8_t *)(th + 1))[2] = 1440 >> 8;
+		((uint8_t *)(th + 1))[3] = 1440 & 0xff;
+	}
+
+	ip6->ip6_flow = htonl(6u << 28 | ((uint32_t)r1 & 0xfffff));
+	ip6->ip6_plen = htons(tcplen);
+	ip6->ip6_nxt = IPPROTO_TCP;
+	ip6->ip6_hlim = 64;
+	ip6->ip6_dst = c->daddr6;
+
+	memset(&ph, 0, sizeof(ph));
+	ph.s = ip6->ip6_src;
+	ph.d = ip6->ip6_dst;
+	ph.len = htonl(tcplen);
+	ph.nh = IPPROTO_TCP;
+	th->check = 0;
+	sum = csum_add(0, &ph, sizeof(ph));
+	sum = csum_add(sum, th, tcplen);
+	th->check = csum_fold(sum);
+	return sizeof(*eh) + sizeof(*ip6) + tcplen;
+}
+
 int main(int argc, char **argv)
 {
 	struct cfg c = { .secs = 10, .batch = 64, .smask = 0xfffe0000 };
@@ -222,9 +307,8 @@ int main(int argc, char **argv)
 	long long sent = 0, errors = 0, tx0 = 0, last_sent = 0, loops = 0;
 	double t0, t_end, t_last, tokens, t_prev, burst;
 	int fd, one = 1, sndbuf = 64 << 20, opt, i, txfd = -1, have_dmac = 0, plen;
-	char *slash, path[256];
+	char *slash, *src = NULL, path[256];
 
-	inet_aton("198.18.0.0", &c.snet);
 	while ((opt = getopt(argc, argv, "i:D:d:p:m:r:t:n:N:S:b:v")) != -1) {
 		switch (opt) {
 		case 'i': c.ifname = optarg; break;
@@ -234,7 +318,9 @@ int main(int argc, char **argv)
 			have_dmac = 1;
 			break;
 		case 'd':
-			if (!inet_aton(optarg, &c.daddr))
+			c.v6 = strchr(optarg, ':') != NULL;
+			if (c.v6 ? inet_pton(AF_INET6, optarg, &c.daddr6) != 1 :
+				   !inet_aton(optarg, &c.daddr))
 				usage();
 			break;
 		case 'p': c.dport = atoi(optarg); break;
@@ -248,24 +334,35 @@ int main(int argc, char **argv)
 		case 't': c.secs = atof(optarg); break;
 		case 'n': c.count = atoll(optarg); break;
 		case 'N': c.delivered = atoll(optarg); break;
-		case 'S':
-			slash = strchr(optarg, '/');
-			if (slash) {
-				*slash = 0;
-				plen = atoi(slash + 1);
-				c.smask = plen <= 0 ? 0 : plen >= 32 ? 0xffffffff :
-					  ~((1u << (32 - plen)) - 1);
-			}
-			if (!inet_aton(optarg, &c.snet))
-				usage();
-			break;
+		case 'S': src = optarg; break;
 		case 'b': c.batch = atoi(optarg); break;
 		case 'v': c.verbose = 1; break;
 		default: usage();
 		}
 	}
-	if (!c.ifname || !have_dmac || !c.daddr.s_addr || !c.dport)
+	if (!c.ifname || !have_dmac || !c.dport ||
+	    (c.v6 ? IN6_IS_ADDR_UNSPECIFIED(&c.daddr6) : !c.daddr.s_addr))
 		usage();
+	/* -S in the destination's family: known once all options are read */
+	if (!src)
+		src = strdup(c.v6 ? "2001:2::/48" : "198.18.0.0/15");
+	slash = strchr(src, '/');
+	if (slash)
+		*slash = 0;
+	if (c.v6) {
+		plen = slash ? atoi(slash + 1) : 128;
+		c.plen6 = plen < 0 ? 0 : plen > 128 ? 128 : plen;
+		if (inet_pton(AF_INET6, src, &c.snet6) != 1)
+			usage();
+	} else {
+		if (slash) {
+			plen = atoi(slash + 1);
+			c.smask = plen <= 0 ? 0 : plen >= 32 ? 0xffffffff :
+				  ~((1u << (32 - plen)) - 1);
+		}
+		if (!inet_aton(src, &c.snet))
+			usage();
+	}
 	if (c.batch < 1)
 		c.batch = 1;
 	if (c.batch > MAX_BATCH)
@@ -361,7 +458,8 @@ int main(int argc, char **argv)
 		if (c.count && sent + n > c.count)
 			n = c.count - sent;
 		for (i = 0; i < n; i++)
-			iov[i].iov_len = build(&c, frames[i]);
+			iov[i].iov_len = c.v6 ? build6(&c, frames[i]) :
+						build(&c, frames[i]);
 		k = sendmmsg(fd, msgs, n, 0);
 		if (k < 0) {
 			if (errno == EINTR)

@@ -18,7 +18,8 @@ import xsp_scapy as x
 
 
 def frag_ack(port):
-    """The first ACK carries 1200 bytes of data and arrives in fragments."""
+    """The first ACK carries 1200 bytes of data and arrives in IPv4
+    fragments."""
     sp = x.sport()
     isn = 1000
     sa = sr1(x.syn(port, sp, isn, [("MSS", 1460)]), timeout=x.REPLY_TIMEOUT)
@@ -50,8 +51,8 @@ def wscale_race(port, cmd):
     subprocess.run(["ip", "netns", "exec", x.SERVER_NS, "sh", "-c", cmd],
                    check=True)
     time.sleep(0.5)
-    send(IP(dst=x.SERVER) / TCP(sport=sp, dport=port, seq=isn + 1,
-                                ack=sa[TCP].seq + 1, flags="A", window=512))
+    send(x.ip() / TCP(sport=sp, dport=port, seq=isn + 1,
+                      ack=sa[TCP].seq + 1, flags="A", window=512))
     line = x.wait_established(sp, port)
     m = [w for w in line.split() if w.startswith("wscale:")]
     used = int(m[0].split(",")[1]) if m else None

@@ -4,9 +4,11 @@
 # SYN flood with spoofed sources against a listener with a small backlog:
 # legitimate clients still connect, the SYN queue stays empty, conntrack
 # gains no entries, slab does not grow with the SYN count, and the reply
-# budget caps SYN-ACKs.
+# budget caps SYN-ACKs. Over IPv4 (hping3) and IPv6 (bench/synflood:
+# hping3 has no IPv6), legitimate clients of the same family.
 source "$(dirname "$0")/lib.sh"
 
+FAMILIES="4 6"
 TESTS="
 	test_flood
 	test_budget
@@ -52,13 +54,36 @@ slab_kb()
 	awk '/^Slab:/ { print $2 }' /proc/meminfo
 }
 
+# flood SECS [hping3 option]: spoofed SYNs to port 80 for SECS seconds, as
+# fast as the generator goes (hping3 --flood; synflood without a rate),
+# sources random (IPv4: any; IPv6: in 2001:2::/48). Returns when done.
+flood()
+{
+	if [ "$XSP_FAMILY" = 6 ]; then
+		xsp_synflood "$CLIENT" veth-c "$SERVER" veth-s -d $SERVER_IP -p 80 \
+			-t "$1" >"$XSP_TMP/synflood.json"
+	else
+		ip netns exec "$CLIENT" timeout "$1" hping3 -q --flood --rand-source \
+			-S -p 80 $SERVER_IP >/dev/null 2>&1
+	fi
+}
+
+flood_tool()
+{
+	if [ "$XSP_FAMILY" = 6 ]; then
+		xsp_synflood_bin >/dev/null || { log_skip "$1" "cannot build bench/synflood"; return 1; }
+	else
+		require_cmd hping3
+	fi
+}
+
 # legit N: N sequential fetches during the flood; prints the successes.
 legit()
 {
 	local i ok=0
 
 	for i in $(seq 1 "$1"); do
-		ip netns exec "$CLIENT" curl -s --max-time 20 http://$SERVER_IP/ 2>/dev/null |
+		ip netns exec "$CLIENT" curl -s --max-time 20 "http://$SERVER_HOST/" 2>/dev/null |
 			grep -q hello && ok=$((ok + 1))
 	done
 	echo $ok
@@ -66,16 +91,16 @@ legit()
 
 test_flood()
 {
-	local ct0 ct1 slab0 slab1 ok sampler flooder max_synrecv answered growth
+	local ct0 ct1 slab0 slab1 ok sampler flooder max_synrecv answered growth moved
 
-	require_cmd hping3 curl
+	require_cmd curl
+	flood_tool flood || return
 	setup || { check_err 1 "setup"; log_test "flood"; return; }
 	sync; echo 3 >/proc/sys/vm/drop_caches
 	ct0=$(ct_count)
 	slab0=$(slab_kb)
 	synctl -n "$SERVER" -j stats >"$XSP_TMP/s0"
-	ip netns exec "$CLIENT" timeout "$FLOOD_SECS" hping3 -q --flood --rand-source \
-		-S -p 80 $SERVER_IP >/dev/null 2>&1 &
+	flood "$FLOOD_SECS" &
 	flooder=$!
 	defer "kill $flooder 2>/dev/null"
 	sleep 2
@@ -96,7 +121,8 @@ test_flood()
 	sync; echo 3 >/proc/sys/vm/drop_caches
 	ct1=$(ct_count)
 	slab1=$(slab_kb)
-	answered=$(xsp_stat_delta syn_answered "$XSP_TMP/s0" "$SERVER")
+	answered=$(xsp_fam_delta syn_answered "$XSP_TMP/s0" "$SERVER")
+	moved=$(xsp_other_family_moved "$XSP_TMP/s0" "$SERVER")
 	growth=$((slab1 - slab0))
 	log_info "flood: $answered SYN-ACKs in ${FLOOD_SECS}s, legit $ok/10," \
 		"conntrack $ct0 -> $ct1, slab ${growth} kB, max SYN_RECV $max_synrecv"
@@ -111,6 +137,8 @@ test_flood()
 	# Stateless: nothing per SYN. 4 MiB allows for page cache churn.
 	[ "$growth" -lt 4096 ]
 	check_err $? "slab grew by ${growth} kB over $answered SYNs"
+	[ -z "$moved" ]
+	check_err $? "the other family's counters moved: $moved"
 	log_test "SYN flood: legit clients connect, no SYN queue, no conntrack, no slab growth"
 }
 
@@ -118,15 +146,14 @@ test_budget()
 {
 	local answered over secs=6
 
-	require_cmd hping3
+	flood_tool budget || return
 	setup || { check_err 1 "setup"; log_test "budget"; return; }
 	synctl -n "$SERVER" budget set 50
 	check_err $? "budget set failed"
 	synctl -n "$SERVER" -j stats >"$XSP_TMP/s0"
-	ip netns exec "$CLIENT" timeout $secs hping3 -q --flood --rand-source \
-		-S -p 80 $SERVER_IP >/dev/null 2>&1
-	answered=$(xsp_stat_delta syn_answered "$XSP_TMP/s0" "$SERVER")
-	over=$(xsp_stat_delta syn_over_budget "$XSP_TMP/s0" "$SERVER")
+	flood $secs
+	answered=$(xsp_fam_delta syn_answered "$XSP_TMP/s0" "$SERVER")
+	over=$(xsp_fam_delta syn_over_budget "$XSP_TMP/s0" "$SERVER")
 	log_info "budget 50/s for ${secs}s: answered $answered, over budget $over"
 	[ "$answered" -le $((50 * (secs + 2))) ] && [ "$answered" -ge 50 ]
 	check_err $? "answered $answered with a budget of 50/s over ${secs}s"
@@ -140,20 +167,21 @@ test_rmmod_during_flood()
 {
 	local flooder
 
-	require_cmd hping3 curl
+	require_cmd curl
+	flood_tool "rmmod during flood" || return
 	setup || { check_err 1 "setup"; log_test "rmmod during flood"; return; }
-	ip netns exec "$CLIENT" timeout 20 hping3 -q --flood --rand-source \
-		-S -p 80 $SERVER_IP >/dev/null 2>&1 &
+	synctl -n "$SERVER" -j stats >"$XSP_TMP/s0"
+	flood 20 &
 	flooder=$!
 	defer "kill $flooder 2>/dev/null"
 	sleep 3
-	[ "$(xsp_stat syn_answered "$SERVER")" -gt 0 ]
+	[ "$(xsp_fam_delta syn_answered "$XSP_TMP/s0" "$SERVER")" -gt 0 ]
 	check_err $? "flood not answered before rmmod"
 	modprobe -r xsynproxy
 	check_err $? "rmmod during the flood failed"
 	! xsp_loaded
 	check_err $? "module still loaded"
-	ip netns exec "$CLIENT" curl -s --max-time 30 http://$SERVER_IP/ | grep -q hello
+	ip netns exec "$CLIENT" curl -s --max-time 30 "http://$SERVER_HOST/" | grep -q hello
 	check_err $? "server unreachable after rmmod under flood"
 	kill $flooder 2>/dev/null
 	wait $flooder 2>/dev/null

@@ -131,13 +131,15 @@ log_info()
 }
 
 # run_tests: run every function named in $TESTS, each in a fresh set of
-# namespaces, once per family of $FAMILIES (default 4), then exit with the
-# KSFT code.
+# namespaces, once per family of $FAMILIES (default 4) that is also in
+# $XSP_FAMILIES when that is set (XSP_FAMILIES=6: the IPv6 runs only), then
+# exit with the KSFT code.
 run_tests()
 {
 	local f t
 
 	for f in ${FAMILIES:-4}; do
+		[[ " ${XSP_FAMILIES:-$f} " == *" $f "* ]] || continue
 		set_family "$f"
 		XSP_FAMILY_TAG=
 		[ "$f" = 6 ] && XSP_FAMILY_TAG="IPv6: "
@@ -229,6 +231,62 @@ xsp_stat_delta()
 
 	now=$(xsp_stat "$name" "$ns") || return 1
 	python3 -c "import json; print($now - json.load(open('$before'))['$name'])"
+}
+
+# xsp_fam_delta NAME BEFORE_FILE [NETNS]: growth of the counter of the
+# family being run (its "ipv4" or "ipv6" object) since the snapshot.
+xsp_fam_delta()
+{
+	local name=$1 before=$2 ns=${3:-}
+
+	synctl ${ns:+-n "$ns"} -j stats | python3 -c "
+import json, sys
+f = 'ipv$XSP_FAMILY'
+print(json.load(sys.stdin)[f]['$name'] - json.load(open('$before'))[f]['$name'])"
+}
+
+# xsp_other_family_moved BEFORE_FILE [NETNS]: print the counters of the
+# other family (not the one being run) that moved since the snapshot;
+# nothing when none did.
+xsp_other_family_moved()
+{
+	local before=$1 ns=${2:-}
+
+	synctl ${ns:+-n "$ns"} -j stats | python3 -c "
+import json, sys
+f = 'ipv6' if '$XSP_FAMILY' == '4' else 'ipv4'
+now, then = json.load(sys.stdin)[f], json.load(open('$before'))[f]
+print(' '.join(f'{k}+{now[k] - v}' for k, v in then.items() if now[k] != v))"
+}
+
+# --- flood -----------------------------------------------------------------
+
+# xsp_synflood_bin: the benchmark's SYN generator (bench/synflood.c): the
+# one make bench-bin built, or, when that is missing or older than its
+# source, one built here.
+xsp_synflood_bin()
+{
+	local bin=$XSP_TOP/build/bench/synflood src=$XSP_TOP/bench/synflood.c
+
+	if [ ! -x "$bin" ] || [ "$src" -nt "$bin" ]; then
+		bin=$XSP_TMP/synflood
+		[ -x "$bin" ] || cc -O2 -o "$bin" "$src" || return 1
+	fi
+	echo "$bin"
+}
+
+# xsp_synflood NETNS DEV PEER_NETNS PEER_DEV ARGS...: run synflood in NETNS
+# out of DEV to the MAC of PEER_DEV in PEER_NETNS, with ARGS (-d DST -p
+# PORT ...). Spoofed sources: 2001:2::/48 (IPv6), 198.18.0.0/15 (IPv4)
+# unless -S says otherwise. Its JSON line goes to stdout.
+xsp_synflood()
+{
+	local ns=$1 dev=$2 pns=$3 pdev=$4 bin mac
+
+	shift 4
+	bin=$(xsp_synflood_bin) || return 1
+	mac=$(ip -n "$pns" -br link show "$pdev" | awk '{print $3}')
+	ip netns exec "$ns" "$bin" -i "$dev" -D "$mac" "$@"
 }
 
 # --- topology --------------------------------------------------------------

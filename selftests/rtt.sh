@@ -6,9 +6,11 @@
 # 100 ms of path delay, srtt and min_rtt at accept() are either >= 50 ms or
 # "no sample yet" (srtt 0, min_rtt ~0U, as the kernel's own cookies leave
 # them), with and without client timestamps. With timestamps the cookie's
-# TSval says when our SYN-ACK left; without, there is no sample.
+# TSval says when our SYN-ACK left; without, there is no sample. Over IPv4
+# and IPv6.
 source "$(dirname "$0")/lib.sh"
 
+FAMILIES="4 6"
 TESTS="
 	test_unprotected
 	test_timestamps
@@ -27,7 +29,9 @@ setup()
 import socket, struct, sys
 # struct tcp_info: 8 bytes, 24 u32 (tcpi_rtt is the 16th), 4 u64, 4 u32
 # (tcpi_min_rtt is the last).
-l = socket.create_server(("0.0.0.0", int(sys.argv[1])))
+v6 = ":" in sys.argv[3]
+l = socket.create_server((sys.argv[3], int(sys.argv[1])),
+                         family=socket.AF_INET6 if v6 else socket.AF_INET)
 out = open(sys.argv[2], "w")
 while True:
     c, peer = l.accept()
@@ -38,7 +42,7 @@ while True:
     out.flush()
     c.close()
 PY
-	bg "$SERVER" python3 "$XSP_TMP/server.py" 7100 "$XSP_TMP/info"
+	bg "$SERVER" python3 "$XSP_TMP/server.py" 7100 "$XSP_TMP/info" $SERVER_IP
 	wait_listen "$SERVER" 7100
 }
 
@@ -89,7 +93,7 @@ test_timestamps()
 	synctl -n "$SERVER" -j stats >"$XSP_TMP/s0"
 	connect 3
 	check_err $? "connections failed"
-	[ "$(xsp_stat_delta synack_rewritten "$XSP_TMP/s0" "$SERVER")" -ge 3 ]
+	[ "$(xsp_fam_delta synack_rewritten "$XSP_TMP/s0" "$SERVER")" -ge 3 ]
 	check_err $? "the handshakes were not the module's"
 	check_rtt 0
 	check_err $? "srtt or min_rtt below half the path's RTT"
@@ -104,7 +108,7 @@ test_no_timestamps()
 	synctl -n "$SERVER" -j stats >"$XSP_TMP/s0"
 	connect 3
 	check_err $? "connections failed"
-	[ "$(xsp_stat_delta synack_rewritten "$XSP_TMP/s0" "$SERVER")" -ge 3 ]
+	[ "$(xsp_fam_delta synack_rewritten "$XSP_TMP/s0" "$SERVER")" -ge 3 ]
 	check_err $? "the handshakes were not the module's"
 	check_rtt 1
 	check_err $? "srtt or min_rtt microseconds instead of the path's or none"
