@@ -266,15 +266,19 @@ enum xsynproxy_state {
  * SYN_OVER_BUDGET	SYNs dropped because the reply budget was spent.
  * SYN_SEND_FAILED	SYN-ACKs that could not be built or routed.
  * SYN_BYPASS		SYNs left to the stack while in BYPASS state.
- * ACK_RECV		ACKs to a protected port with no socket, checked.
+ * ACK_RECV		ACKs to a protected port of a local listener with no
+ *			socket, checked.
  * COOKIE_VALID		ACKs whose cookie was valid.
  * COOKIE_INVALID	ACKs dropped for a bad cookie.
  * COOKIE_STALE		ACKs dropped for a cookie from an expired epoch.
  * SYN_REPLAYED		reconstructed SYNs delivered to the stack.
  * SYNACK_REWRITTEN	stack SYN-ACKs whose request socket got the cookie
  *			ISN (and then were dropped).
- * SYNACK_DROPPED	retransmitted stack SYN-ACKs for replayed SYNs,
- *			dropped.
+ * SYNACK_DROPPED	stack SYN-ACKs for a replayed SYN that no request socket
+ *			took (the kernel's own cookie SYN-ACK), dropped: the
+ *			client has ours. Retransmitted SYN-ACKs of a request
+ *			socket that took the cookie go to the client.
+ * ACK_RECV and the cookie counters count ACKs to a local listener only.
  * REPLAY_FAILED	replays after which no request socket with the
  *			cookie ISN existed (accept queue full, syncookies
  *			mode, listener gone): the client retransmits and a
