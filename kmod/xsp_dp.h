@@ -91,8 +91,11 @@ struct xsp_af {
 	/* Addresses of a SYN-ACK at LOCAL_OUT, client = destination. */
 	bool (*parse_out)(struct sk_buff *skb, struct xsp_tuple *t,
 			  unsigned int *thoff);
-	/* PRE_ROUTING hooks of @net for this family. */
-	struct nf_hook_entries __rcu **(*prerouting)(struct net *net);
+	/* The hooks of @net for this family at @hooknum. */
+	struct nf_hook_entries __rcu **(*hooks)(struct net *net,
+						unsigned int hooknum);
+	/* Our LOCAL_IN hook, to find where it stands among the others. */
+	const struct nf_hook_ops *local_in_ops;
 };
 
 extern const struct xsp_af xsp_af_inet;

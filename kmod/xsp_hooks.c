@@ -85,17 +85,14 @@ struct xsp_replay {
 	bool			delivered;	/* @syn reached LOCAL_IN */
 	bool			rewritten;	/* a request socket took @rw */
 	bool			armed;		/* @rw waits for its SYN-ACK */
-	unsigned long		armed_at;	/* jiffies */
 	struct xsp_rewrite	rw;
 };
 
 /*
  * Per-CPU scratch space. Everything here happens with BHs disabled on one
- * CPU: the replay from the ACK to the return of NF_HOOK(), and the way from
- * the LOCAL_IN hook through TCP to the SYN-ACK at LOCAL_OUT. An arm only
- * matches the SYN-ACK for its own tuple and client ISN; one that no SYN-ACK
- * took (TCP dropped the SYN) is forgotten after a second, so that locally
- * sent packets stop paying for the comparison.
+ * CPU: the replay from the ACK to the return of NF_HOOK(), and, armed by
+ * the LOCAL_IN hook for exactly as long as it runs the rest of LOCAL_IN
+ * and TCP for a rebuilt SYN, the way to that SYN's SYN-ACK at LOCAL_OUT.
  */
 static DEFINE_PER_CPU(struct xsp_replay, xsp_replay_ctx);
 
@@ -107,6 +104,23 @@ static DEFINE_PER_CPU(struct xsp_replay, xsp_replay_ctx);
 static struct xsp_replay *xsp_replay_get(void)
 {
 	return in_softirq() ? this_cpu_ptr(&xsp_replay_ctx) : NULL;
+}
+
+/*
+ * Hooks run in softirq, except those after an NFQUEUE verdict, which
+ * nf_reinject() runs in the verdict's process context with BHs on. Our
+ * per-CPU state (the replay context, the budget) needs them off.
+ */
+#define XSP_HOOK_BH(name)						\
+unsigned int name(void *priv, struct sk_buff *skb,			\
+		  const struct nf_hook_state *state)			\
+{									\
+	unsigned int verdict;						\
+									\
+	local_bh_disable();						\
+	verdict = __##name(priv, skb, state);				\
+	local_bh_enable();						\
+	return verdict;							\
 }
 
 static bool xsp_port_protected(const struct xsp_ports *p,
@@ -612,7 +626,7 @@ static unsigned int xsp_ct_again(const struct xsp_af *af, struct sk_buff *skb,
 	    (ct && nf_ct_zone_id(nf_ct_zone(ct), IP_CT_DIR_ORIGINAL) !=
 		   NF_CT_DEFAULT_ZONE_ID))
 		return NF_ACCEPT;
-	e = rcu_dereference(*af->prerouting(state->net));
+	e = rcu_dereference(*af->hooks(state->net, NF_INET_PRE_ROUTING));
 	if (!e)
 		return NF_ACCEPT;
 	ops = nf_hook_entries_get_hook_ops(e);
@@ -672,12 +686,18 @@ static unsigned int xsp_replay(struct xsp_net *xn, const struct xsp_af *af,
 		return xsp_ct_again(af, skb, state);
 	if (!delivered) {
 		/*
-		 * Queued on its way (NFQUEUE, IPsec, another CPU): the ACK
-		 * follows it through the same queue, and the SYN's cookie
-		 * arms the rewrite when it reaches TCP.
+		 * Queued on its way (NFQUEUE, IPsec, another CPU's backlog):
+		 * the SYN's cookie arms the rewrite when it reaches TCP. The
+		 * ACK must not get there first, or the listener resets the
+		 * client. IPsec's transport-mode tasklet keeps the ACK behind
+		 * the SYN (one queue per CPU, and we are on the ACK's); a
+		 * queue in front of us (NFQUEUE before NAT) or one the ACK
+		 * may skip (an NFQUEUE rule for SYNs) does not: drop it, and
+		 * the client's retransmission, or the request socket's
+		 * SYN-ACK retransmission, completes the handshake.
 		 */
 		xsp_inc(xn, af->fam, XSYNPROXY_STAT_REPLAY_DEFERRED);
-		return NF_ACCEPT;
+		return secpath_exists(skb) ? NF_ACCEPT : NF_DROP;
 	}
 	/*
 	 * TCP had the SYN but no request socket took the cookie (accept
@@ -744,8 +764,8 @@ static unsigned int xsp_ack(struct xsp_net *xn, const struct xsp_af *af,
 	return xsp_replay(xn, af, skb, p, &o, &aopts, &rw, state);
 }
 
-unsigned int xsp_pre_routing(void *priv, struct sk_buff *skb,
-			     const struct nf_hook_state *state)
+static unsigned int __xsp_pre_routing(void *priv, struct sk_buff *skb,
+				      const struct nf_hook_state *state)
 {
 	struct xsp_net *xn = xsp_pernet(state->net);
 	const struct xsp_af *af = priv;
@@ -769,33 +789,70 @@ unsigned int xsp_pre_routing(void *priv, struct sk_buff *skb,
 	return xsp_ack(xn, af, skb, &p, state);
 }
 
-/* ---- LOCAL_IN: arm the rewrite for a rebuilt SYN ----------------------- */
+XSP_HOOK_BH(xsp_pre_routing)
 
-static void xsp_arm(struct xsp_replay *ctx)
+/* ---- LOCAL_IN: answer SYNs; arm the rewrite for a rebuilt SYN -------- */
+
+/*
+ * Run the hooks after ours and then TCP for a rebuilt SYN, with the
+ * rewrite @rw armed: the SYN-ACK TCP sends for it passes LOCAL_OUT within
+ * this call, on this CPU, wherever this hook runs (the ACK's softirq, a
+ * queue's reinjection). The SYN is ours then (NF_STOLEN), as nf_reinject()
+ * continues a packet.
+ */
+static unsigned int xsp_deliver_armed(const struct xsp_af *af,
+				      struct xsp_replay *ctx,
+				      const struct xsp_rewrite *rw,
+				      struct sk_buff *skb,
+				      const struct nf_hook_state *state)
 {
+	const struct nf_hook_entries *e;
+	struct xsp_rewrite outer_rw;
+	struct nf_hook_state st;
+	struct nf_hook_ops **ops;
+	bool outer_armed;
+	unsigned int i;
+	int ret;
+
+	e = rcu_dereference(*af->hooks(state->net, NF_INET_LOCAL_IN));
+	ops = nf_hook_entries_get_hook_ops(e);
+	for (i = 0; i < e->num_hook_entries; i++)
+		if (ops[i] == af->local_in_ops)
+			break;
+	if (WARN_ON_ONCE(i == e->num_hook_entries))
+		return NF_ACCEPT;
+
+	/* Nothing nests here in practice; keep an outer arm if it did. */
+	outer_rw = ctx->rw;
+	outer_armed = ctx->armed;
+	ctx->rw = *rw;
 	ctx->armed = true;
-	ctx->armed_at = jiffies;
+	st = *state;
+	ret = nf_hook_slow(skb, &st, e, i + 1);
+	if (ret == 1)
+		state->okfn(state->net, state->sk, skb);
+	ctx->rw = outer_rw;
+	ctx->armed = outer_armed;
+	return NF_STOLEN;
 }
 
-unsigned int xsp_local_in(void *priv, struct sk_buff *skb,
-			  const struct nf_hook_state *state)
+static unsigned int __xsp_local_in(void *priv, struct sk_buff *skb,
+				   const struct nf_hook_state *state)
 {
-	struct xsp_replay *ctx = xsp_replay_get();
+	struct xsp_replay *ctx = this_cpu_ptr(&xsp_replay_ctx);
 	struct xsp_net *xn = xsp_pernet(state->net);
 	const struct xsp_af *af = priv;
 	const struct xsp_ports *ports;
 	struct xsp_tcpopts opts;
+	struct xsp_rewrite rw;
 	const struct tcphdr *th;
 	struct xsp_opts dec;
 	struct xsp_pkt p;
 	bool bypass;
 
-	if (unlikely(!ctx))
-		return NF_ACCEPT;
 	if (ctx->syn == skb) {
 		ctx->delivered = true;
-		xsp_arm(ctx);
-		return NF_ACCEPT;
+		return xsp_deliver_armed(af, ctx, &ctx->rw, skb, state);
 	}
 	ports = xsp_ports_active(xn);
 	if (likely(!ports) || !af->parse(skb, state, &p))
@@ -814,18 +871,19 @@ unsigned int xsp_local_in(void *priv, struct sk_buff *skb,
 		return xsp_syn(xn, af, skb, &p, state);
 
 	/* A SYN with an acknowledgment number: maybe a queued replay. */
-	if (pskb_may_pull(skb, p.thoff + th->doff * 4) &&
-	    th->doff * 4 >= sizeof(*th) && xsp_opts_of(skb, p.thoff, &opts)) {
+	if (th->doff * 4 >= sizeof(*th) &&
+	    pskb_may_pull(skb, p.thoff + th->doff * 4) &&
+	    xsp_opts_of(skb, p.thoff, &opts)) {
 		th = (const void *)(skb->data + p.thoff);
 		if (!xsp_decode(xn, &p.t, ntohl(th->seq), ntohl(th->ack_seq),
 				opts.tstamp, opts.tsecr, xsp_now_ms(), &dec,
-				&ctx->rw)) {
-			xsp_arm(ctx);
-			return NF_ACCEPT;
-		}
+				&rw))
+			return xsp_deliver_armed(af, ctx, &rw, skb, state);
 	}
 	return xsp_syn(xn, af, skb, &p, state);
 }
+
+XSP_HOOK_BH(xsp_local_in)
 
 /* ---- LOCAL_OUT: the stack's SYN-ACK for a replayed SYN ----------------- */
 
@@ -896,10 +954,13 @@ unsigned int xsp_local_out(void *priv, struct sk_buff *skb,
 
 	if (likely(!ctx || !ctx->armed))
 		return NF_ACCEPT;
-	if (time_after(jiffies, ctx->armed_at + HZ)) {
-		ctx->armed = false;
+	/*
+	 * A VRF runs LOCAL_OUT twice, first for its own device with the
+	 * packet untracked, then for the slave, tracked: rewrite (and
+	 * consume) in the round conntrack sees.
+	 */
+	if (state->out && netif_is_l3_master(state->out))
 		return NF_ACCEPT;
-	}
 	rw = &ctx->rw;
 	if (rw->t.family != af->family || !af->parse_out(skb, &t, &thoff) ||
 	    skb_ensure_writable(skb, thoff + sizeof(*th)))
@@ -914,7 +975,7 @@ unsigned int xsp_local_out(void *priv, struct sk_buff *skb,
 		return NF_ACCEPT;
 	th = (struct tcphdr *)(skb->data + thoff);
 
-	ctx->armed = false;
+	ctx->armed = false;	/* one SYN-ACK per arm */
 	/* A SYN-ACK of the kernel's own cookies has no request socket. */
 	if (skb->sk && skb->sk->sk_state == TCP_NEW_SYN_RECV) {
 		xsp_rewrite_req(rw, inet_reqsk(skb->sk), th);
@@ -933,6 +994,8 @@ unsigned int xsp_local_out_end(void *priv, struct sk_buff *skb,
 	struct xsp_replay *ctx = xsp_replay_get();
 
 	if (likely(!ctx || ctx->synack != skb))
+		return NF_ACCEPT;
+	if (state->out && netif_is_l3_master(state->out))
 		return NF_ACCEPT;
 	ctx->synack = NULL;
 	consume_skb(skb);

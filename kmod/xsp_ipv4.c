@@ -240,30 +240,12 @@ static bool xsp4_parse_out(struct sk_buff *skb, struct xsp_tuple *t,
 	return true;
 }
 
-static struct nf_hook_entries __rcu **xsp4_prerouting(struct net *net)
+static struct nf_hook_entries __rcu **xsp4_hooks(struct net *net,
+						     unsigned int hooknum)
 {
-	return &net->nf.hooks_ipv4[NF_INET_PRE_ROUTING];
+	return &net->nf.hooks_ipv4[hooknum];
 }
 
-const struct xsp_af xsp_af_inet = {
-	.fam			= XSP_FAM_V4,
-	.family			= AF_INET,
-	.nfproto		= NFPROTO_IPV4,
-	.ct_priority		= NF_IP_PRI_CONNTRACK,
-	.replay_frags		= true,
-	.parse			= xsp4_parse,
-	.dst_local		= xsp4_dst_local,
-	.route_input		= xsp4_route_input,
-	.lookup_established	= xsp4_lookup_established,
-	.lookup_listener	= xsp4_lookup_listener,
-	.policy_ok		= xsp4_policy_ok,
-	.listener_unsupported	= xsp4_listener_unsupported,
-	.route_reply		= xsp4_route_reply,
-	.xmit_synack		= xsp4_xmit_synack,
-	.finish_syn		= xsp4_finish_syn,
-	.parse_out		= xsp4_parse_out,
-	.prerouting		= xsp4_prerouting,
-};
 
 /*
  * PRE_ROUTING right after destination NAT, for ACKs: conntrack and NAT
@@ -303,6 +285,27 @@ static const struct nf_hook_ops xsp4_ops[] = {
 		.hooknum	= NF_INET_LOCAL_OUT,
 		.priority	= NF_IP_PRI_CONNTRACK + 1,
 	},
+};
+
+const struct xsp_af xsp_af_inet = {
+	.fam			= XSP_FAM_V4,
+	.family			= AF_INET,
+	.nfproto		= NFPROTO_IPV4,
+	.ct_priority		= NF_IP_PRI_CONNTRACK,
+	.replay_frags		= true,
+	.parse			= xsp4_parse,
+	.dst_local		= xsp4_dst_local,
+	.route_input		= xsp4_route_input,
+	.lookup_established	= xsp4_lookup_established,
+	.lookup_listener	= xsp4_lookup_listener,
+	.policy_ok		= xsp4_policy_ok,
+	.listener_unsupported	= xsp4_listener_unsupported,
+	.route_reply		= xsp4_route_reply,
+	.xmit_synack		= xsp4_xmit_synack,
+	.finish_syn		= xsp4_finish_syn,
+	.parse_out		= xsp4_parse_out,
+	.hooks			= xsp4_hooks,
+	.local_in_ops		= &xsp4_ops[1],
 };
 
 int xsp_ipv4_register(struct net *net)

@@ -294,30 +294,12 @@ static bool xsp6_parse_out(struct sk_buff *skb, struct xsp_tuple *t,
 	return true;
 }
 
-static struct nf_hook_entries __rcu **xsp6_prerouting(struct net *net)
+static struct nf_hook_entries __rcu **xsp6_hooks(struct net *net,
+						     unsigned int hooknum)
 {
-	return &net->nf.hooks_ipv6[NF_INET_PRE_ROUTING];
+	return &net->nf.hooks_ipv6[hooknum];
 }
 
-const struct xsp_af xsp_af_inet6 = {
-	.fam			= XSP_FAM_V6,
-	.family			= AF_INET6,
-	.nfproto		= NFPROTO_IPV6,
-	.ct_priority		= NF_IP6_PRI_CONNTRACK,
-	.replay_frags		= false,
-	.parse			= xsp6_parse,
-	.dst_local		= xsp6_dst_local,
-	.route_input		= xsp6_route_input,
-	.lookup_established	= xsp6_lookup_established,
-	.lookup_listener	= xsp6_lookup_listener,
-	.policy_ok		= xsp6_policy_ok,
-	.listener_unsupported	= xsp6_listener_unsupported,
-	.route_reply		= xsp6_route_reply,
-	.xmit_synack		= xsp6_xmit_synack,
-	.finish_syn		= xsp6_finish_syn,
-	.parse_out		= xsp6_parse_out,
-	.prerouting		= xsp6_prerouting,
-};
 
 /* The same places in the IPv6 hooks as in the IPv4 ones (xsp_ipv4.c). */
 static const struct nf_hook_ops xsp6_ops[] = {
@@ -349,6 +331,27 @@ static const struct nf_hook_ops xsp6_ops[] = {
 		.hooknum	= NF_INET_LOCAL_OUT,
 		.priority	= NF_IP6_PRI_CONNTRACK + 1,
 	},
+};
+
+const struct xsp_af xsp_af_inet6 = {
+	.fam			= XSP_FAM_V6,
+	.family			= AF_INET6,
+	.nfproto		= NFPROTO_IPV6,
+	.ct_priority		= NF_IP6_PRI_CONNTRACK,
+	.replay_frags		= false,
+	.parse			= xsp6_parse,
+	.dst_local		= xsp6_dst_local,
+	.route_input		= xsp6_route_input,
+	.lookup_established	= xsp6_lookup_established,
+	.lookup_listener	= xsp6_lookup_listener,
+	.policy_ok		= xsp6_policy_ok,
+	.listener_unsupported	= xsp6_listener_unsupported,
+	.route_reply		= xsp6_route_reply,
+	.xmit_synack		= xsp6_xmit_synack,
+	.finish_syn		= xsp6_finish_syn,
+	.parse_out		= xsp6_parse_out,
+	.hooks			= xsp6_hooks,
+	.local_in_ops		= &xsp6_ops[1],
 };
 
 int xsp_ipv6_register(struct net *net)
