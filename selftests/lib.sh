@@ -319,3 +319,82 @@ bg()
 	defer "kill $! 2>/dev/null; wait $! 2>/dev/null"
 	XSP_BG_PID=$!
 }
+
+# --- long-lived connections and counter sets (topology tests) --------------
+
+# long_conn_open NETNS HOST PORT: open a connection from NETNS to an echo
+# server at HOST:PORT and keep it open; long_conn_echo MSG sends a line over
+# that same connection and waits for its echo; long_conn_close ends it. One
+# at a time; closed at cleanup.
+long_conn_open()
+{
+	local fifo=$XSP_TMP/long.in
+
+	rm -f "$fifo" "$XSP_TMP/long.out"
+	mkfifo "$fifo" || return 1
+	bg "$1" sh -c "exec socat -T300 - 'TCP:$2:$3,connect-timeout=20' <'$fifo' >'$XSP_TMP/long.out'"
+	XSP_LONG_PID=$XSP_BG_PID
+	# Read-write: opening does not wait for the reader (which may fail).
+	exec {XSP_LONG_FD}<>"$fifo"
+	defer long_conn_close
+}
+
+long_conn_echo()
+{
+	kill -0 "$XSP_LONG_PID" 2>/dev/null &&
+		(trap '' PIPE; echo "$1" >&"$XSP_LONG_FD") 2>/dev/null &&
+		wait_for grep -qx "$1" "$XSP_TMP/long.out"
+}
+
+long_conn_close()
+{
+	[ -n "${XSP_LONG_FD:-}" ] && exec {XSP_LONG_FD}>&-
+	XSP_LONG_FD=
+}
+
+# xsp_stats_changed BEFORE_FILE [NETNS]: the counters that moved since the
+# snapshot, as "name+delta ...", empty when none did.
+xsp_stats_changed()
+{
+	synctl ${2:+-n "$2"} -j stats | python3 -c '
+import json, sys
+b = json.load(open(sys.argv[1]))
+n = json.load(sys.stdin)
+print(" ".join("%s+%d" % (k, n[k] - b.get(k, 0)) for k in sorted(n) if n[k] != b.get(k, 0)))' "$1"
+}
+
+# xsp_expect_moved NETNS BEFORE_FILE N NAME...: each NAME grew by N or more
+# since the snapshot and no other counter moved; prints what differs.
+xsp_expect_moved()
+{
+	local ns=$1 before=$2 n=$3 moved c bad=
+	local -A d=()
+
+	shift 3
+	moved=$(xsp_stats_changed "$before" "$ns") || return 1
+	for c in $moved; do
+		d[${c%+*}]=${c##*+}
+		[[ " $* " == *" ${c%+*} "* ]] || bad+=" $c"
+	done
+	for c in "$@"; do
+		[ "${d[$c]:-0}" -ge "$n" ] || bad+=" $c+${d[$c]:-0}<$n"
+	done
+	[ -z "$bad" ] && return 0
+	echo "unexpected counters:$bad (moved: ${moved:-none})"
+	return 1
+}
+
+# tcp_echoes NETNS HOST PORT N: N connections in turn, each an echo as
+# tcp_echo's, each given 20 s to connect; stops at the first failure and
+# says how many came back.
+tcp_echoes()
+{
+	local i
+
+	for ((i = 1; i <= $4; i++)); do
+		[ "$(echo "echo$i" | ip netns exec "$1" socat -T10 -t10 - \
+			"TCP:$2:$3,connect-timeout=20,shut-down")" = "echo$i" ] || break
+	done
+	echo "$((i - 1)) of $4 echoes to $2:$3 came back"
+	[ "$i" -gt "$4" ]
+}
