@@ -176,6 +176,7 @@ clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null
 	$(MAKE) -C tools/synctl clean
 	-$(MAKE) -C selftests/cookie clean
+	-$(MAKE) -C selftests/nfq clean
 	rm -rf build
 
 help:
