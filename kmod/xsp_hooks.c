@@ -697,6 +697,8 @@ static unsigned int xsp_replay(struct xsp_net *xn, const struct xsp_af *af,
 		 * SYN-ACK retransmission, completes the handshake.
 		 */
 		xsp_inc(xn, af->fam, XSYNPROXY_STAT_REPLAY_DEFERRED);
+		xsp_inc(xn, af->fam, XSYNPROXY_STAT_ACK_DEFERRED);
+		xsp_pending_add(&xn->pending, &rw->t, rw->cookie);
 		return secpath_exists(skb) ? NF_ACCEPT : NF_DROP;
 	}
 	/*
@@ -750,6 +752,16 @@ static unsigned int xsp_ack(struct xsp_net *xn, const struct xsp_af *af,
 	err = xsp_decode(xn, &p->t, ntohl(th->seq) - 1, ntohl(th->ack_seq) - 1,
 			 aopts.tstamp, aopts.tsecr, now, &o, &rw);
 	if (err) {
+		/*
+		 * The client's next segments, while its replayed SYN is
+		 * queued: held back (or behind IPsec let follow it) as the
+		 * ACK was, not called forged.
+		 */
+		if (xsp_pending_find(&xn->pending, &p->t,
+				     ntohl(th->ack_seq) - 1)) {
+			xsp_inc(xn, af->fam, XSYNPROXY_STAT_ACK_DEFERRED);
+			return secpath_exists(skb) ? NF_ACCEPT : NF_DROP;
+		}
 		xsp_inc(xn, af->fam, err == XSP_COOKIE_STALE ?
 			XSYNPROXY_STAT_COOKIE_STALE :
 			XSYNPROXY_STAT_COOKIE_INVALID);

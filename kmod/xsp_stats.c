@@ -45,6 +45,7 @@ const char * const xsp_stat_names[] = {
 	[XSYNPROXY_STAT_SYN_NO_ROUTE]		= "syn_no_route",
 	[XSYNPROXY_STAT_SYN_FRAGMENT]		= "syn_fragment",
 	[XSYNPROXY_STAT_REPLAY_DEFERRED]	= "replay_deferred",
+	[XSYNPROXY_STAT_ACK_DEFERRED]		= "ack_deferred",
 };
 /* The UAPI enum only grows at its end: a counter added unnamed fails here. */
 static_assert(ARRAY_SIZE(xsp_stat_names) == __XSYNPROXY_STAT_MAX,

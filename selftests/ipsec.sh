@@ -111,7 +111,7 @@ test_transport()
 		[ "$d" = 0 ]
 		check_err $? "$c moved by ${d:-?}"
 	done
-	log_info "module: $(stats_moved "$XSP_TMP/s0" "$SERVER")"
+	log_info "module: $(xsp_stats_changed "$XSP_TMP/s0" "$SERVER")"
 
 	plain=$(cap_count wire "$t0" "$t1" tcp)
 	[ "$plain" = 0 ]
@@ -168,7 +168,7 @@ test_plaintext_syn()
 	d=$(xsp_stat_delta syn_policy "$XSP_TMP/s0" "$SERVER")
 	[ "$d" -ge 1 ] && [ "$d" -le "$syns" ]
 	check_err $? "syn_policy moved by $d for $syns plaintext SYNs"
-	log_info "module: $(stats_moved "$XSP_TMP/s0" "$SERVER")"
+	log_info "module: $(xsp_stats_changed "$XSP_TMP/s0" "$SERVER")"
 	log_test "plaintext SYN where the policy requires ESP: no answer, with or without protection"
 }
 

@@ -360,6 +360,8 @@ xsp_stats_changed()
 import json, sys
 b = json.load(open(sys.argv[1]))
 n = json.load(sys.stdin)
+# the totals; the per-family objects ("ipv4", "ipv6") add up to them
+n = {k: v for k, v in n.items() if isinstance(v, int)}
 print(" ".join("%s+%d" % (k, n[k] - b.get(k, 0)) for k in sorted(n) if n[k] != b.get(k, 0)))' "$1"
 }
 

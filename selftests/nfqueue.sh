@@ -132,7 +132,7 @@ run_ips()
 	done
 	nfq_syn=$(($(nfq_stat syn) - $(awk '$1 == "syn" { print $2 }' "$XSP_TMP/nfq.0")))
 	nfq_replay=$(($(nfq_stat syn_ackseq) - $(awk '$1 == "syn_ackseq" { print $2 }' "$XSP_TMP/nfq.0")))
-	log_info "IPS saw $nfq_syn SYNs, $nfq_replay of them replays; module: $(stats_moved "$XSP_TMP/s0" "$SERVER")"
+	log_info "IPS saw $nfq_syn SYNs, $nfq_replay of them replays; module: $(xsp_stats_changed "$XSP_TMP/s0" "$SERVER")"
 	[ $((nfq_syn - nfq_replay)) -ge $((NCONN + 1)) ] && [ "$nfq_replay" -ge $((NCONN + 1)) ]
 	check_err $? "the IPS saw $((nfq_syn - nfq_replay)) client SYNs and $nfq_replay replayed SYNs"
 	if [ "$ct" = 1 ]; then

@@ -114,7 +114,7 @@ run_drop()
 	banned_probe
 	check_fail $? "protected: the banned source connected"
 	t2=$(now)
-	moved=$(stats_moved "$XSP_TMP/s0" "$SERVER")
+	moved=$(xsp_stats_changed "$XSP_TMP/s0" "$SERVER")
 	conns 3
 	check_err $? "other clients failed to connect"
 	long_stop before

@@ -123,14 +123,3 @@ cap_count()
 {
 	cap_read "$@" | wc -l
 }
-
-# stats_moved BEFORE_FILE NETNS: the module's counters that moved since a
-# snapshot, as "name+delta ...", for the log.
-stats_moved()
-{
-	synctl -n "$2" -j stats | python3 -c '
-import json, sys
-b = json.load(open(sys.argv[1]))
-n = json.load(sys.stdin)
-print(" ".join("%s+%d" % (k, n[k] - b.get(k, 0)) for k in sorted(n) if n[k] != b.get(k, 0)))' "$1"
-}

@@ -51,6 +51,7 @@ static const char *const stat_names[] = {
 	[XSYNPROXY_STAT_SYN_NO_ROUTE]		= "syn_no_route",
 	[XSYNPROXY_STAT_SYN_FRAGMENT]		= "syn_fragment",
 	[XSYNPROXY_STAT_REPLAY_DEFERRED]	= "replay_deferred",
+	[XSYNPROXY_STAT_ACK_DEFERRED]		= "ack_deferred",
 };
 _Static_assert(ARRAY_SIZE(stat_names) == __XSYNPROXY_STAT_MAX,
 	       "stat_names[] must name every XSYNPROXY_STAT_*");

@@ -311,8 +311,12 @@ enum xsynproxy_state {
  *			fragment header), dropped: no client sends them.
  * REPLAY_DEFERRED	replayed SYNs that did not reach TCP at once (queued
  *			to userspace by NFQUEUE, by IPsec or to another CPU):
- *			the ACK follows them and completes the handshake when
- *			they do.
+ *			their cookie completes the handshake when they do.
+ * ACK_DEFERRED		segments of a connection whose replayed SYN is still
+ *			on its way (the ACK included): dropped, so that they
+ *			do not reach the listener before the SYN (the client
+ *			retransmits), or, behind IPsec, whose queue keeps
+ *			them in order, let follow it.
  */
 enum xsynproxy_stat {
 	XSYNPROXY_STAT_UNSPEC,
@@ -342,6 +346,7 @@ enum xsynproxy_stat {
 	XSYNPROXY_STAT_SYN_NO_ROUTE,
 	XSYNPROXY_STAT_SYN_FRAGMENT,
 	XSYNPROXY_STAT_REPLAY_DEFERRED,
+	XSYNPROXY_STAT_ACK_DEFERRED,
 
 	__XSYNPROXY_STAT_MAX,
 	XSYNPROXY_STAT_MAX = __XSYNPROXY_STAT_MAX - 1
