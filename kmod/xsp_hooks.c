@@ -821,6 +821,13 @@ static bool xsp_hook_last(const struct xsp_af *af, struct net *net,
  * br_netfilter's bridge pass), not a fragment, and no hook left in
  * PRE_ROUTING that could look at skb->sk or the route before the stack
  * does. Otherwise the reference just goes.
+ *
+ * Full sockets only. PRE_ROUTING runs for a whole receive batch before
+ * TCP sees its first segment, so the segments behind a first ACK would
+ * be tied to the request socket that ACK's replay created and TCP turns
+ * into a child: some connections then lost the data they had been
+ * acknowledged for (selftests/clients.sh, echo of many connections).
+ * Time-wait and request sockets are left to the stack's own early demux.
  */
 static void xsp_early_demux(const struct xsp_af *af, struct sk_buff *skb,
 			    struct sock *sk, const struct xsp_pkt *p,
@@ -830,7 +837,8 @@ static void xsp_early_demux(const struct xsp_af *af, struct sk_buff *skb,
 	struct net *net = state->net;
 	struct dst_entry *dst;
 
-	if (p->frag || skb->pkt_type != PACKET_HOST || skb_dst(skb) ||
+	if (!sk_fullsock(sk) || p->frag || skb->pkt_type != PACKET_HOST ||
+	    skb_dst(skb) ||
 	    th->doff < sizeof(*th) / 4 ||
 	    !READ_ONCE(net->ipv4.sysctl_ip_early_demux) ||
 	    !READ_ONCE(net->ipv4.sysctl_tcp_early_demux) ||
@@ -842,8 +850,6 @@ static void xsp_early_demux(const struct xsp_af *af, struct sk_buff *skb,
 	}
 	skb->sk = sk;
 	skb->destructor = sock_edemux;
-	if (!sk_fullsock(sk))
-		return;
 	/* IPv4's dst_check() ignores the cookie: one call serves both. */
 	dst = rcu_dereference(sk->sk_rx_dst);
 	if (dst)

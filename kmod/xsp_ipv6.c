@@ -304,7 +304,16 @@ static struct nf_hook_entries __rcu **xsp6_hooks(struct net *net,
 }
 
 
-/* The same places in the IPv6 hooks as in the IPv4 ones (xsp_ipv4.c). */
+/*
+ * The same places in the IPv6 hooks as in the IPv4 ones (xsp_ipv4.c), but
+ * for LOCAL_IN: IPv6 conntrack confirms there at NF_IP6_PRI_LAST - 1, not
+ * at the very last priority as IPv4 does (NF_IP_PRI_CONNTRACK_CONFIRM).
+ * Hooks of one priority run in reverse order of registration, so at that
+ * same priority conntrack started in the namespace after the module (any
+ * ct rule loaded later) confirmed every SYN before we answered it: each
+ * flood SYN left an entry in the table for the SYN_SENT timeout. One
+ * before it, always.
+ */
 static const struct nf_hook_ops xsp6_ops[] = {
 	{
 		.hook		= xsp_pre_routing,
@@ -318,7 +327,7 @@ static const struct nf_hook_ops xsp6_ops[] = {
 		.priv		= (void *)&xsp_af_inet6,
 		.pf		= NFPROTO_IPV6,
 		.hooknum	= NF_INET_LOCAL_IN,
-		.priority	= NF_IP6_PRI_LAST - 1,
+		.priority	= NF_IP6_PRI_LAST - 2,
 	},
 	{
 		.hook		= xsp_local_out,
