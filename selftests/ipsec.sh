@@ -106,7 +106,11 @@ test_transport()
 		[ "${d:-0}" -ge $((NCONN + 1)) ]
 		check_err $? "$c moved by ${d:-?}, want >= $((NCONN + 1))"
 	done
-	for c in cookie_invalid replay_failed syn_policy ack_rejected; do
+	# A SYN that came over ESP has a secpath: never the SYN-ACK's buffer.
+	d=$(xsp_stat_delta synack_copy_ipsec "$XSP_TMP/s0" "$SERVER")
+	[ "${d:-0}" -ge $((NCONN + 1)) ]
+	check_err $? "synack_copy_ipsec moved by ${d:-?}, want >= $((NCONN + 1))"
+	for c in cookie_invalid replay_failed syn_policy ack_rejected synack_reused; do
 		d=$(xsp_stat_delta $c "$XSP_TMP/s0" "$SERVER")
 		[ "$d" = 0 ]
 		check_err $? "$c moved by ${d:-?}"
