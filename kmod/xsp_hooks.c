@@ -822,12 +822,12 @@ static bool xsp_hook_last(const struct xsp_af *af, struct net *net,
  * PRE_ROUTING that could look at skb->sk or the route before the stack
  * does. Otherwise the reference just goes.
  *
- * Full sockets only. PRE_ROUTING runs for a whole receive batch before
- * TCP sees its first segment, so the segments behind a first ACK would
- * be tied to the request socket that ACK's replay created and TCP turns
- * into a child: some connections then lost the data they had been
- * acknowledged for (selftests/clients.sh, echo of many connections).
- * Time-wait and request sockets are left to the stack's own early demux.
+ * Full sockets only: they are what an established connection's segments
+ * meet. PRE_ROUTING runs for a whole receive batch before TCP sees its
+ * first segment, so a request socket found here has often been turned
+ * into a child by the time TCP gets the segment, which TCP then looks up
+ * again (tcp_check_req()'s req_stolen): nothing saved. Time-wait and
+ * request sockets are left to the stack's own early demux.
  */
 static void xsp_early_demux(const struct xsp_af *af, struct sk_buff *skb,
 			    struct sock *sk, const struct xsp_pkt *p,

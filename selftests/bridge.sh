@@ -54,8 +54,8 @@ setup()
 	done
 	ip netns exec "$HOST" sysctl -qw net.bridge.bridge-nf-call-iptables=1 || return 1
 	[ "${1:-}" = stateless ] || ruleset || return 1
-	bg "$HOST" socat -T300 TCP-LISTEN:443,reuseaddr,fork EXEC:cat
-	bg "$VM" socat -T300 TCP-LISTEN:443,reuseaddr,fork EXEC:cat
+	bg "$HOST" socat -T300 -t10 TCP-LISTEN:443,reuseaddr,fork EXEC:cat
+	bg "$VM" socat -T300 -t10 TCP-LISTEN:443,reuseaddr,fork EXEC:cat
 	wait_listen "$HOST" 443 && wait_listen "$VM" 443 || return 1
 	wait_for ip netns exec "$CLIENT" ping -c1 -W1 $HOST_IP &&
 		wait_for ip netns exec "$CLIENT" ping -c1 -W1 $VM_IP

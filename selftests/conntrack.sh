@@ -37,7 +37,7 @@ table inet xsp_test {
 	}
 }
 NFT
-	bg "$SERVER" socat -T30 TCP-LISTEN:443,reuseaddr,fork EXEC:cat
+	bg "$SERVER" socat -T30 -t10 TCP-LISTEN:443,reuseaddr,fork EXEC:cat
 	wait_listen "$SERVER" 443
 	synctl -n "$SERVER" ports add 443
 }

@@ -22,7 +22,7 @@ table inet xsp_test {
 	}
 }
 NFT
-bg "$SERVER" socat -T60 TCP-LISTEN:443,reuseaddr,fork,backlog=128 EXEC:cat
+bg "$SERVER" socat -T60 -t10 TCP-LISTEN:443,reuseaddr,fork,backlog=128 EXEC:cat
 wait_listen "$SERVER" 443
 synctl -n "$SERVER" ports add 443 || exit $KSFT_FAIL
 

@@ -104,9 +104,9 @@ setup()
 	nft) nft_rules || return 1 ;;
 	iptables-legacy) iptables_legacy_rules || return 1 ;;
 	esac
-	bg "$CONT" socat -T300 TCP-LISTEN:80,reuseaddr,fork \
+	bg "$CONT" socat -T300 -t10 TCP-LISTEN:80,reuseaddr,fork \
 		SYSTEM:"echo \$SOCAT_PEERADDR >>$XSP_TMP/peers; exec cat"
-	bg "$HOST" socat -T300 TCP-LISTEN:8080,reuseaddr,fork TCP:$CONT_IP:80
+	bg "$HOST" socat -T300 -t10 TCP-LISTEN:8080,reuseaddr,fork TCP:$CONT_IP:80
 	wait_listen "$CONT" 80 && wait_listen "$HOST" 8080 || return 1
 	wait_for ip netns exec "$CLIENT" ping -c1 -W1 $HOST_IP &&
 		wait_for ip netns exec "$HOST" ping -c1 -W1 $CONT_IP

@@ -41,7 +41,7 @@ table inet xsp_test {
 	}
 }
 NFT
-	bg "$SERVER" socat -T60 TCP-LISTEN:$1,reuseaddr,fork EXEC:cat
+	bg "$SERVER" socat -T60 -t10 TCP-LISTEN:$1,reuseaddr,fork EXEC:cat
 	wait_listen "$SERVER" "$1" || return 1
 	synctl -n "$SERVER" ports add "$1" || return 1
 	synctl -n "$SERVER" -j stats >"$XSP_TMP/s0"

@@ -60,7 +60,7 @@ setup()
 	setup_pair || return 1
 	xfrm_side "$CLIENT" $CLIENT_IP $SERVER_IP || return 1
 	xfrm_side "$SERVER" $SERVER_IP $CLIENT_IP || return 1
-	bg "$SERVER" socat -T60 TCP-LISTEN:$PORT,reuseaddr,fork EXEC:cat
+	bg "$SERVER" socat -T60 -t10 TCP-LISTEN:$PORT,reuseaddr,fork EXEC:cat
 	wait_listen "$SERVER" $PORT
 }
 

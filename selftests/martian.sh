@@ -56,7 +56,7 @@ table inet xsp_test {
 	}
 }
 NFT
-bg "$SERVER" socat -T60 TCP-LISTEN:443,reuseaddr,fork,backlog=128 EXEC:cat
+bg "$SERVER" socat -T60 -t10 TCP-LISTEN:443,reuseaddr,fork,backlog=128 EXEC:cat
 wait_listen "$SERVER" 443
 
 SERVER=$SERVER SERVER_IP=$SERVER_IP CLIENT_IP=$CLIENT_IP XSP_TMP=$XSP_TMP \

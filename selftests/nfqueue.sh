@@ -57,7 +57,7 @@ setup()
 	esac
 	xsp_load || return 1
 	setup_pair || return 1
-	bg "$SERVER" socat -T60 TCP-LISTEN:$PORT,reuseaddr,fork EXEC:cat
+	bg "$SERVER" socat -T60 -t10 TCP-LISTEN:$PORT,reuseaddr,fork EXEC:cat
 	wait_listen "$SERVER" $PORT || return 1
 	bg "$SERVER" "$NFQ" -q 0 -d 50 -s "$XSP_TMP/nfq.stats"
 	wait_for test -s "$XSP_TMP/nfq.stats" || return 1

@@ -17,7 +17,7 @@ test_rotate_under_load()
 
 	xsp_load
 	setup_pair || { check_err 1 "setup"; log_test "rotate"; return; }
-	bg "$SERVER" socat -T30 TCP-LISTEN:443,reuseaddr,fork EXEC:cat
+	bg "$SERVER" socat -T30 -t10 TCP-LISTEN:443,reuseaddr,fork EXEC:cat
 	wait_listen "$SERVER" 443
 	synctl -n "$SERVER" ports add 443
 	synctl -n "$SERVER" salt set --epoch-len 2
@@ -66,7 +66,7 @@ test_shared_key()
 	ip netns exec "$CLIENT" nft add chain inet t out '{ type filter hook output priority 0; }'
 	ip netns exec "$CLIENT" nft add rule inet t out tcp flags rst drop
 	for ns in "$S1" "$S2"; do
-		bg "$ns" socat -T30 TCP-LISTEN:443,reuseaddr,fork EXEC:cat
+		bg "$ns" socat -T30 -t10 TCP-LISTEN:443,reuseaddr,fork EXEC:cat
 		wait_listen "$ns" 443
 		synctl -n "$ns" ports add 443
 	done

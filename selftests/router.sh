@@ -46,7 +46,7 @@ link()
 # echo_server NS PORT: a forking echo server on PORT, any address.
 echo_server()
 {
-	bg "$1" socat -T300 TCP-LISTEN:"$2",reuseaddr,fork EXEC:cat
+	bg "$1" socat -T300 -t10 TCP-LISTEN:"$2",reuseaddr,fork EXEC:cat
 }
 
 setup()

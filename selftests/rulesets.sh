@@ -50,7 +50,7 @@ setup()
 	xsp_load || return 1
 	setup_pair || return 1
 	ip -n "$CLIENT" addr add $BANNED/24 dev veth-c || return 1
-	bg "$SERVER" socat -T60 TCP-LISTEN:$PORT,reuseaddr,fork,backlog=128 EXEC:cat
+	bg "$SERVER" socat -T60 -t10 TCP-LISTEN:$PORT,reuseaddr,fork,backlog=128 EXEC:cat
 	wait_listen "$SERVER" $PORT || return 1
 	ip netns exec "$SERVER" nft -f - <<<"$1" || return 1
 	long_start before "$CLIENT" $SERVER_IP $PORT

@@ -19,7 +19,7 @@ setup()
 {
 	xsp_load || return 1
 	setup_pair || return 1
-	bg "$SERVER" socat -T60 TCP4-LISTEN:443,reuseaddr,fork,backlog=256 EXEC:cat
+	bg "$SERVER" socat -T60 -t10 TCP4-LISTEN:443,reuseaddr,fork,backlog=256 EXEC:cat
 	wait_listen "$SERVER" 443 || return 1
 	synctl -n "$SERVER" ports add 443 || return 1
 }

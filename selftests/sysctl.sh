@@ -18,7 +18,7 @@ setup()
 {
 	xsp_load || return 1
 	setup_pair || return 1
-	bg "$SERVER" socat -T30 TCP-LISTEN:443,reuseaddr,fork EXEC:cat
+	bg "$SERVER" socat -T30 -t10 TCP-LISTEN:443,reuseaddr,fork EXEC:cat
 	wait_listen "$SERVER" 443
 	synctl -n "$SERVER" ports add 443
 	synctl -n "$SERVER" -j stats >"$XSP_TMP/s0"

@@ -115,7 +115,7 @@ protected_case()
 	local msg synacks answered invalid
 
 	setup "$3" "${4:-}" || { check_err 1 "setup"; log_test "$1"; return; }
-	bg "$SERVER" socat -T300 TCP-LISTEN:443,reuseaddr,fork$2 EXEC:cat
+	bg "$SERVER" socat -T300 -t10 TCP-LISTEN:443,reuseaddr,fork$2 EXEC:cat
 	wait_listen "$SERVER" 443
 	long_conn_open "$CLIENT" $SERVER_IP 443
 	long_conn_echo before
@@ -189,7 +189,7 @@ test_default_vrf_listener()
 	local msg rst0 rst1 syn0
 
 	setup 0 || { check_err 1 "setup"; log_test "default-VRF listener, l3mdev_accept=0"; return; }
-	bg "$SERVER" socat -T300 TCP-LISTEN:443,reuseaddr,fork EXEC:cat
+	bg "$SERVER" socat -T300 -t10 TCP-LISTEN:443,reuseaddr,fork EXEC:cat
 	wait_listen "$SERVER" 443
 	cap_start
 	refused 3
