@@ -127,6 +127,8 @@ struct xsp_net {
 	struct xsp_keys __rcu		*keys;
 	/* SYN-ACKs per second for the whole namespace, 0 = unlimited. */
 	u32				budget;
+	/* XSYNPROXY_SYNACK_COPY: never answer in the SYN's own skb. */
+	bool				synack_copy;
 	struct xsp_pcpu __percpu	*pcpu;
 	struct work_struct		refresh_work;
 	struct xsp_pending		pending;

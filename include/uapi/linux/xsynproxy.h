@@ -35,7 +35,7 @@
  *
  * XSYNPROXY_CMD_INFO_GET (do)
  *	Reply: VERSION, GENL_VERSION, STATE, PORT_COUNT, BUDGET, KEY_ID,
- *	EPOCH, EPOCH_LEN.
+ *	EPOCH, EPOCH_LEN, SYNACK.
  *
  * XSYNPROXY_CMD_PORT_ADD (do, admin)
  *	Request: PORT_LO, optional PORT_HI (default PORT_LO), optional
@@ -77,6 +77,10 @@
  * XSYNPROXY_CMD_BUDGET_SET (do, admin)
  *	Request: BUDGET, SYN-ACKs per second the namespace may send; 0 means
  *	unlimited. Reply: as INFO_GET.
+ *
+ * XSYNPROXY_CMD_DATAPATH_SET (do, admin)
+ *	Request: SYNACK, how SYN-ACKs are built (enum xsynproxy_synack).
+ *	Reply: as INFO_GET.
  *
  * XSYNPROXY_CMD_STATS_GET (do)
  *	Request: optional FAMILY (AF_INET or AF_INET6).
@@ -127,6 +131,9 @@
  * XSYNPROXY_CMD_BUDGET_NTF
  *	The budget changed: BUDGET.
  *
+ * XSYNPROXY_CMD_DATAPATH_NTF
+ *	A datapath setting changed: SYNACK.
+ *
  * XSYNPROXY_CMD_STATE_NTF
  *	The namespace changed state: STATE (now), PREV_STATE. Port changes
  *	move it between IDLE and ACTIVE (sent after their own event); a
@@ -157,6 +164,8 @@ enum xsynproxy_cmd {
 	XSYNPROXY_CMD_EPOCH_LEN_NTF,
 	XSYNPROXY_CMD_BUDGET_NTF,
 	XSYNPROXY_CMD_STATE_NTF,
+	XSYNPROXY_CMD_DATAPATH_SET,
+	XSYNPROXY_CMD_DATAPATH_NTF,
 
 	__XSYNPROXY_CMD_MAX,
 	XSYNPROXY_CMD_MAX = __XSYNPROXY_CMD_MAX - 1
@@ -197,6 +206,7 @@ enum xsynproxy_cmd {
  * FAMILY_STATS	nest of FAMILY and STATS: the counters of one address family.
  *		Repeated, once per family.
  * PREV_STATE	u32, enum xsynproxy_state before a state change.
+ * SYNACK	u32, enum xsynproxy_synack.
  */
 enum xsynproxy_attr {
 	XSYNPROXY_A_UNSPEC,
@@ -232,6 +242,7 @@ enum xsynproxy_attr {
 	XSYNPROXY_A_FAMILY,
 	XSYNPROXY_A_FAMILY_STATS,
 	XSYNPROXY_A_PREV_STATE,
+	XSYNPROXY_A_SYNACK,
 
 	__XSYNPROXY_A_MAX,
 	XSYNPROXY_A_MAX = __XSYNPROXY_A_MAX - 1
@@ -251,6 +262,21 @@ enum xsynproxy_state {
 	XSYNPROXY_STATE_IDLE,
 	XSYNPROXY_STATE_ACTIVE,
 	XSYNPROXY_STATE_BYPASS,
+};
+
+/*
+ * How SYN-ACKs are built.
+ *
+ * AUTO		in the SYN's own buffer where that is safe (it carries no IP
+ *		options or extension headers, no IPsec state, no tunnel
+ *		metadata, is not GSO or shared), else in a new one; the
+ *		SYNACK_* counters say which and why. The default.
+ * COPY		always in a new buffer (SYNACK_COPY_FORCED). The packets are
+ *		the same either way; this is for comparing the two paths.
+ */
+enum xsynproxy_synack {
+	XSYNPROXY_SYNACK_AUTO,
+	XSYNPROXY_SYNACK_COPY,
 };
 
 /*
@@ -317,6 +343,15 @@ enum xsynproxy_state {
  *			do not reach the listener before the SYN (the client
  *			retransmits), or, behind IPsec, whose queue keeps
  *			them in order, let follow it.
+ * SYNACK_REUSED	SYN-ACKs sent in the buffer of the SYN they answer.
+ * SYNACK_COPY_FORCED	SYN-ACKs built in a new buffer because SYNACK is
+ *			COPY; the next three counters, the same because the
+ *			SYN carried IP options or IPv6 extension headers
+ *			(COPY_OPTS), IPsec state (COPY_IPSEC), or was shared,
+ *			GSO, from the memory reserves or carried tunnel
+ *			metadata (COPY_OTHER). Each cookie SYN-ACK counts in
+ *			exactly one of SYNACK_REUSED and SYNACK_COPY_*, sent
+ *			or not (SYN_SEND_FAILED).
  */
 enum xsynproxy_stat {
 	XSYNPROXY_STAT_UNSPEC,
@@ -347,6 +382,11 @@ enum xsynproxy_stat {
 	XSYNPROXY_STAT_SYN_FRAGMENT,
 	XSYNPROXY_STAT_REPLAY_DEFERRED,
 	XSYNPROXY_STAT_ACK_DEFERRED,
+	XSYNPROXY_STAT_SYNACK_REUSED,
+	XSYNPROXY_STAT_SYNACK_COPY_FORCED,
+	XSYNPROXY_STAT_SYNACK_COPY_OPTS,
+	XSYNPROXY_STAT_SYNACK_COPY_IPSEC,
+	XSYNPROXY_STAT_SYNACK_COPY_OTHER,
 
 	__XSYNPROXY_STAT_MAX,
 	XSYNPROXY_STAT_MAX = __XSYNPROXY_STAT_MAX - 1
