@@ -18,8 +18,28 @@ KSFT_FAIL=1
 KSFT_SKIP=4
 
 XSP_TEST_NAME=${XSP_TEST_NAME:-$(basename "$0" .sh)}
-XSP_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-XSP_SELFTESTS=$XSP_TOP/selftests
+# The scripts, their helpers and the programs they run: this file's
+# directory (selftests/ in the repository, or wherever the kselftest target
+# is installed, e.g. build/ksft/xsynproxy).
+XSP_SELFTESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+# xsp_find_repo: the xsynproxy repository, for the few tests that read its
+# files (require_repo): $XSP_REPO (tools/vm/run sets it), else the parent
+# of this directory when that is the repository, else the one the target
+# was built from (xsp_repo, installed with it). Nothing when none is there.
+xsp_find_repo()
+{
+	local d
+
+	for d in "${XSP_REPO:-}" "$XSP_SELFTESTS/.." "$(cat "$XSP_SELFTESTS/xsp_repo" 2>/dev/null)"; do
+		if [ -n "$d" ] && [ -f "$d/kmod/xsp.h" ]; then
+			(cd "$d" && pwd)
+			return 0
+		fi
+	done
+	return 1
+}
+XSP_TOP=$(xsp_find_repo)
 XSP_TMP=$(mktemp -d /tmp/xsp-test.XXXXXX)
 
 RET=0
@@ -53,10 +73,13 @@ cleanup_all_ns()
 	XSP_NS_LIST=()
 }
 
+# At exit: clean up, and say how long the script took (the kselftest
+# runner gives no timings; make check shows these lines).
 xsp_cleanup()
 {
 	xsp_cleanup_between
 	rm -rf "$XSP_TMP"
+	echo "# $XSP_TEST_NAME: ${SECONDS}s"
 }
 trap xsp_cleanup EXIT
 trap 'exit 130' INT TERM
@@ -176,6 +199,20 @@ require_cmd()
 	for c in "$@"; do
 		if ! command -v "$c" >/dev/null; then
 			echo "# SKIP: $c not available"
+			exit $KSFT_SKIP
+		fi
+	done
+}
+
+# require_repo FILE...: skip the script unless the xsynproxy repository
+# (XSP_TOP) has every FILE (paths relative to its top).
+require_repo()
+{
+	local f
+
+	for f in "$@"; do
+		if [ -z "$XSP_TOP" ] || [ ! -e "$XSP_TOP/$f" ]; then
+			echo "# SKIP: needs $f of the xsynproxy repository (set XSP_REPO)"
 			exit $KSFT_SKIP
 		fi
 	done

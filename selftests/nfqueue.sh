@@ -3,7 +3,7 @@
 #
 # Inline IPS over NFQUEUE (Suricata-style "queue" rules): the server's TCP
 # to the protected port goes through an NFQUEUE to a userspace verdict
-# program (nfq/nfq_verdict) that accepts every packet after 50 ms, so
+# program (nfq_verdict, from nfq/) that accepts every packet after 50 ms, so
 # whatever is queued comes back later, from the verdict's process context.
 # Two positions of the queue rule:
 #   input       filter INPUT, priority 0
@@ -36,7 +36,7 @@ TESTS="
 "
 
 PORT=443
-NFQ=$XSP_SELFTESTS/nfq/nfq_verdict
+NFQ=$XSP_SELFTESTS/nfq_verdict
 NCONN=5
 
 # nfq_stat NAME: a counter of the verdict program.
@@ -165,6 +165,7 @@ test_prerouting_ct()
 require_root
 require_cmd synctl socat nft python3
 if [ ! -x "$NFQ" ]; then
-	make -s -C "$XSP_SELFTESTS/nfq" >/dev/null || { echo "not ok 1 - $XSP_TEST_NAME: build nfq_verdict"; exit 1; }
+	echo "not ok 1 - $XSP_TEST_NAME: nfq_verdict is built (make -C selftests)"
+	exit $KSFT_FAIL
 fi
 run_tests

@@ -15,8 +15,8 @@ TESTS="
 	test_reuseport_ebpf
 "
 
-PROG=$XSP_SELFTESTS/reuseport/reuseport
-OBJ=$XSP_SELFTESTS/reuseport/select.bpf.o
+PROG=$XSP_SELFTESTS/reuseport_ebpf
+OBJ=$XSP_SELFTESTS/reuseport_select.bpf.o
 PORT=7300
 
 # connect_from SPORT: one connection from that source port, closed by the

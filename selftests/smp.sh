@@ -19,6 +19,8 @@ setup()
 {
 	xsp_load || return 1
 	setup_pair || return 1
+	# SYN-ACKs to the flood's random sources need a route back.
+	ip -n "$SERVER" route add default via $CLIENT_IP4 || return 1
 	bg "$SERVER" socat -T60 -t10 TCP4-LISTEN:443,reuseaddr,fork,backlog=256 EXEC:cat
 	wait_listen "$SERVER" 443 || return 1
 	synctl -n "$SERVER" ports add 443 || return 1
@@ -34,15 +36,17 @@ flood_on_cpu()
 
 test_budget_below_cpus()
 {
-	local secs=8 answered over cpus
+	local secs=8 answered over cpus pid
 
 	setup || { check_err 1 "setup"; log_test "budget below CPUs"; return; }
 	cpus=$(nproc)
 	synctl -n "$SERVER" budget set 1
 	synctl -n "$SERVER" -j stats >"$XSP_TMP/s0"
 	flood_on_cpu 0 $secs &
+	pid=$!
 	flood_on_cpu 1 $secs
-	wait
+	# (not a bare wait: it would wait for the server too)
+	wait $pid
 	answered=$(xsp_stat_delta syn_answered "$XSP_TMP/s0" "$SERVER")
 	over=$(xsp_stat_delta syn_over_budget "$XSP_TMP/s0" "$SERVER")
 	log_info "budget 1/s, $cpus CPUs flooding for ${secs}s: answered $answered, over budget $over"
@@ -56,7 +60,7 @@ test_budget_below_cpus()
 
 test_parallel_handshakes()
 {
-	local cpu ok
+	local cpu ok pids=()
 
 	setup || { check_err 1 "setup"; log_test "parallel handshakes"; return; }
 	synctl -n "$SERVER" -j stats >"$XSP_TMP/s0"
@@ -75,8 +79,9 @@ for i in range(20):
         pass
 print(ok)
 PY
+		pids+=($!)
 	done
-	wait
+	wait "${pids[@]}"
 	ok=$(($(cat "$XSP_TMP/ok0") + $(cat "$XSP_TMP/ok1")))
 	[ "$ok" = 40 ]
 	check_err $? "$ok of 40 connections from two CPUs at once completed"

@@ -180,6 +180,8 @@ test_events()
 
 require_root
 require_cmd synctl python3 hping3
+require_repo Documentation/netlink/specs/xsynproxy.yaml include/uapi/linux/xsynproxy.h \
+	tools/ynl-fetch
 YNL=$("$XSP_TOP/tools/ynl-fetch" --dir 2>/dev/null) || {
 	echo "# SKIP: the kernel's YNL CLI is not fetched (run tools/deps)"
 	exit $KSFT_SKIP

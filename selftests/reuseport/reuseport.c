@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * reuseport: two listening sockets in one SO_REUSEPORT group, steered by
- * the eBPF program of select.bpf.o; prints "SOCKET PEERPORT" for every
+ * reuseport_ebpf: two listening sockets in one SO_REUSEPORT group, steered by
+ * the eBPF program of reuseport_select.bpf.o (select.bpf.c); prints "SOCKET PEERPORT" for every
  * connection accepted, until killed.
  *
- *   reuseport 4|6 PORT select.bpf.o
+ *   reuseport_ebpf 4|6 PORT reuseport_select.bpf.o
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -74,7 +74,7 @@ int main(int argc, char **argv)
 	size_t rsz;
 
 	if (argc != 4) {
-		fprintf(stderr, "usage: reuseport 4|6 PORT select.bpf.o\n");
+		fprintf(stderr, "usage: reuseport_ebpf 4|6 PORT reuseport_select.bpf.o\n");
 		return 2;
 	}
 	family = atoi(argv[1]) == 6 ? AF_INET6 : AF_INET;
