@@ -249,7 +249,6 @@ static struct nf_hook_entries __rcu **xsp4_hooks(struct net *net,
 	return &net->nf.hooks_ipv4[hooknum];
 }
 
-
 /*
  * PRE_ROUTING right after destination NAT, for ACKs: conntrack and NAT
  * have decided where the packet goes, and the replayed SYN still meets

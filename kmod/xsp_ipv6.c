@@ -303,7 +303,6 @@ static struct nf_hook_entries __rcu **xsp6_hooks(struct net *net,
 	return &net->nf.hooks_ipv6[hooknum];
 }
 
-
 /*
  * The same places in the IPv6 hooks as in the IPv4 ones (xsp_ipv4.c), but
  * for LOCAL_IN: IPv6 conntrack confirms there at NF_IP6_PRI_LAST - 1, not

@@ -52,6 +52,7 @@ const char * const xsp_stat_names[] = {
 	[XSYNPROXY_STAT_SYNACK_COPY_IPSEC]	= "synack_copy_ipsec",
 	[XSYNPROXY_STAT_SYNACK_COPY_OTHER]	= "synack_copy_other",
 };
+
 /* The UAPI enum only grows at its end: a counter added unnamed fails here. */
 static_assert(ARRAY_SIZE(xsp_stat_names) == __XSYNPROXY_STAT_MAX,
 	      "xsp_stat_names[] must name every XSYNPROXY_STAT_*");
