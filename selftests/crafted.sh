@@ -14,14 +14,7 @@ xsp_load || exit $KSFT_FAIL
 setup_pair || { echo "not ok 1 - $XSP_TEST_NAME: topology"; exit 1; }
 # The client kernel knows nothing of the handshakes scapy drives: keep it
 # from resetting them.
-ip netns exec "$CLIENT" nft -f - <<'NFT'
-table inet xsp_test {
-	chain out {
-		type filter hook output priority 0; policy accept;
-		tcp flags rst drop
-	}
-}
-NFT
+client_drops_rsts "$CLIENT"
 bg "$SERVER" socat -T60 -t10 TCP-LISTEN:443,reuseaddr,fork,backlog=128 EXEC:cat
 wait_listen "$SERVER" 443
 synctl -n "$SERVER" ports add 443 || exit $KSFT_FAIL

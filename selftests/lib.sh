@@ -268,6 +268,20 @@ xsp_stat_delta()
 	python3 -c "import json; print($now - json.load(open('$before'))['$name'])"
 }
 
+# client_drops_rsts NETNS: the namespace's kernel sends no RST, so that it
+# does not reset the handshakes scapy drives from it.
+client_drops_rsts()
+{
+	ip netns exec "$1" nft -f - <<'NFT'
+table inet xsp_test {
+	chain out {
+		type filter hook output priority 0; policy accept;
+		tcp flags rst drop
+	}
+}
+NFT
+}
+
 # --- topology --------------------------------------------------------------
 
 # The address family a test runs in: 4 or 6. A script that mirrors its

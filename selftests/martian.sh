@@ -48,14 +48,7 @@ ip -n "$SERVER" link add dummy0 type dummy &&
 	ip -n "$SERVER" link set dummy0 up ||
 	{ echo "not ok 1 - $XSP_TEST_NAME: dummy0"; exit 1; }
 # The client kernel must not reset the SYN-ACKs of the control probe.
-ip netns exec "$CLIENT" nft -f - <<'NFT'
-table inet xsp_test {
-	chain out {
-		type filter hook output priority 0; policy accept;
-		tcp flags rst drop
-	}
-}
-NFT
+client_drops_rsts "$CLIENT"
 bg "$SERVER" socat -T60 -t10 TCP-LISTEN:443,reuseaddr,fork,backlog=128 EXEC:cat
 wait_listen "$SERVER" 443
 

@@ -73,14 +73,7 @@ setup_crafted()
 {
 	xsp_load || return 1
 	setup_pair || return 1
-	ip netns exec "$CLIENT" nft -f - <<'NFT' || return 1
-table inet xsp_test {
-	chain out {
-		type filter hook output priority 0; policy accept;
-		tcp flags rst drop
-	}
-}
-NFT
+	client_drops_rsts "$CLIENT" || return 1
 	ip netns exec "$SERVER" sysctl -qw net.ipv6.auto_flowlabels=0 || return 1
 	bg "$SERVER" socat -T60 -t10 $SOCAT_LISTEN:$PORT,reuseaddr,fork EXEC:cat
 	wait_listen "$SERVER" $PORT || return 1
@@ -108,28 +101,28 @@ py()
 	return $rc
 }
 
+# py_test CASE DESC: CASE of synack.py on setup_crafted, as one test.
+py_test()
+{
+	setup_crafted || { check_err 1 "setup"; log_test "$2"; return; }
+	py "$1"
+	check_err $? "$XSP_PY_FAIL"
+	log_test "$2"
+}
+
 test_same_synack()
 {
-	setup_crafted || { check_err 1 "setup"; log_test "same SYN-ACK on both paths"; return; }
-	py same
-	check_err $? "$XSP_PY_FAIL"
-	log_test "synack auto (reused) and copy send the same SYN-ACK to a fixed SYN, with and without options"
+	py_test same "synack auto (reused) and copy send the same SYN-ACK to a fixed SYN, with and without options"
 }
 
 test_checksums()
 {
-	setup_crafted || { check_err 1 "setup"; log_test "checksums"; return; }
-	py csum
-	check_err $? "$XSP_PY_FAIL"
-	log_test "TX checksum offload off: valid IP and TCP checksums on both paths (on: left to the device)"
+	py_test csum "TX checksum offload off: valid IP and TCP checksums on both paths (on: left to the device)"
 }
 
 test_capture_keeps_syn()
 {
-	setup_crafted || { check_err 1 "setup"; log_test "capture keeps the SYN"; return; }
-	py tap
-	check_err $? "$XSP_PY_FAIL"
-	log_test "a packet socket on the input device reads the SYN byte for byte after it became the SYN-ACK"
+	py_test tap "a packet socket on the input device reads the SYN byte for byte after it became the SYN-ACK"
 }
 
 test_l3_options()
@@ -137,18 +130,12 @@ test_l3_options()
 	local what="IPv4 options (NOPs, Router Alert)"
 
 	[ "$XSP_FAMILY" = 6 ] && what="destination options and hop-by-hop headers"
-	setup_crafted || { check_err 1 "setup"; log_test "$what"; return; }
-	py l3opts
-	check_err $? "$XSP_PY_FAIL"
-	log_test "SYN with $what: synack_copy_opts, the SYN-ACK of the same SYN without them"
+	py_test l3opts "SYN with $what: synack_copy_opts, the SYN-ACK of the same SYN without them"
 }
 
 test_syn_payload()
 {
-	setup_crafted || { check_err 1 "setup"; log_test "data on the SYN"; return; }
-	py payload
-	check_err $? "$XSP_PY_FAIL"
-	log_test "data on the SYN (100, 1200 bytes): trimmed, SYN-ACK acknowledges ISN+1 only, no payload"
+	py_test payload "data on the SYN (100, 1200 bytes): trimmed, SYN-ACK acknowledges ISN+1 only, no payload"
 }
 
 test_mark_tos_conntrack()
