@@ -81,7 +81,10 @@ def set_rp(v):
 
 
 def moved(before, after):
-    return {k: after[k] - before[k] for k in after if after[k] != before[k]}
+    """The totals that moved (the per-family objects, "ipv4" and "ipv6",
+    repeat them)."""
+    return {k: after[k] - before[k] for k in after
+            if not isinstance(after[k], dict) and after[k] != before[k]}
 
 
 def run_phase(rp, protected, base):
