@@ -55,7 +55,7 @@ wait_listen "$SERVER" 443
 SERVER=$SERVER SERVER_IP=$SERVER_IP CLIENT_IP=$CLIENT_IP XSP_TMP=$XSP_TMP \
 	SUBNET_BCAST=10.0.1.255 RPF_SRC=10.0.9.5 \
 	SERVER_MAC=$(ip -n "$SERVER" link show veth-s | awk '/link\/ether/ { print $2 }') \
-	PYTHONPATH=$XSP_SELFTESTS \
+	PYTHONPATH=$XSP_SELFTESTS XSP_TEST_NAME=$XSP_TEST_NAME \
 	ip netns exec "$CLIENT" python3 "$XSP_SELFTESTS/martian.py"
 rc=$?
 echo "# server counters: $(synctl -n "$SERVER" -j stats)"
