@@ -14,6 +14,8 @@
 #   make deb              Debian packages xsynproxy-dkms and synctl in build/deb/
 #   make dkms-src         module sources + dkms.conf to /usr/src/xsynproxy-VERSION
 #   make check            everything CI runs: deps, builds, unit tests, VM selftests
+#   make ksft             the selftests as a kselftest target, installed into
+#                         build/ksft (run_kselftest.sh; see Documentation/testing.rst)
 #   make vm-modules       build the module for every kernel in tools/vm/kernels.conf
 #   make bench / demo     see Documentation/benchmarks.md and README.md (KERNEL=6.1)
 #
@@ -39,7 +41,7 @@ BENCH_BIN := build/bench/synflood build/bench/httpd build/bench/client
 .PHONY: all modules synctl install uninstall install-module uninstall-module \
 	install-synctl uninstall-synctl install-apply uninstall-apply install-dist \
 	uninstall-dist deb dkms-src clean check deps vm-modules unit bench demo \
-	bench-bin help no-module-notice
+	bench-bin help no-module-notice ksft
 
 HAVE_KDIR := $(wildcard $(KDIR)/Makefile)
 NO_KDIR_MSG := no kernel build tree at $(KDIR): install the headers of the \
@@ -153,6 +155,12 @@ unit:
 check:
 	tools/check
 
+# selftests/ built and installed by the kernel's kselftest Makefiles
+# (fetched by tools/deps) into build/ksft: run_kselftest.sh, kselftest/,
+# kselftest-list.txt, xsynproxy/.
+ksft:
+	tools/ksft-install
+
 # make bench [QUICK=1] [KERNEL=6.1]
 bench: SERIES := $(or $(KERNEL),$(SERIES))
 bench: vm-modules synctl bench-bin
@@ -176,6 +184,7 @@ clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null
 	$(MAKE) -C tools/synctl clean
 	-$(MAKE) -C selftests/cookie clean
+	-$(MAKE) -s -C selftests clean 2>/dev/null
 	rm -rf build
 
 help:

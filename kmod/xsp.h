@@ -9,6 +9,7 @@
 #include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/rcupdate.h>
+#include <linux/spinlock.h>
 #include <linux/version.h>
 #include <linux/workqueue.h>
 #include <linux/netfilter.h>
@@ -108,6 +109,16 @@ struct xsp_pcpu {
 	struct xsp_bucket	bucket;
 };
 
+/* Replays on their way (xsp_pending.c). */
+#define XSP_PENDING_BUCKETS	64
+
+struct xsp_pending {
+	spinlock_t		lock;		/* writers */
+	u32			seed;
+	unsigned int		count;
+	struct hlist_head	head[XSP_PENDING_BUCKETS];
+};
+
 struct xsp_net {
 	struct net			*net;
 	/* Serialises every configuration change of this namespace. */
@@ -116,8 +127,11 @@ struct xsp_net {
 	struct xsp_keys __rcu		*keys;
 	/* SYN-ACKs per second for the whole namespace, 0 = unlimited. */
 	u32				budget;
+	/* XSYNPROXY_SYNACK_COPY: never answer in the SYN's own skb. */
+	bool				synack_copy;
 	struct xsp_pcpu __percpu	*pcpu;
 	struct work_struct		refresh_work;
+	struct xsp_pending		pending;
 	/*
 	 * State changes (xsp_pernet.c). @state is the state last told to
 	 * monitor listeners, written under @lock. @bypass is the last
@@ -209,6 +223,14 @@ static inline void xsp_state_seen(struct xsp_net *xn, bool bypass)
 		return;
 	xsp_state_kick(xn, bypass);
 }
+
+/* xsp_pending.c */
+void xsp_pending_init(struct xsp_pending *pt);
+void xsp_pending_destroy(struct xsp_pending *pt);
+void xsp_pending_add(struct xsp_pending *pt, const struct xsp_tuple *t,
+		     u32 cookie);
+bool xsp_pending_find(struct xsp_pending *pt, const struct xsp_tuple *t,
+		      u32 cookie);
 
 /* xsp_netlink.c */
 int xsp_genl_register(void);

@@ -19,9 +19,12 @@
 struct xsp_pkt {
 	struct xsp_tuple	t;	/* as received: the client is the source */
 	unsigned int		thoff;	/* TCP header, from skb->data (L3) */
+	unsigned int		nhlen;	/* network header, options included */
+	__be32			flowlabel; /* IPv6 flow label */
 	u8			dsfield; /* IPv4 TOS, IPv6 traffic class */
 	bool			frag;	/* an IP fragment, or IPv6 fragment header */
 	bool			srcroute; /* IPv4 source route option */
+	bool			l3opts;	/* IPv4 options, IPv6 extension headers */
 	int			dif;	/* interface as TCP will see it */
 	int			sdif;	/* enslaved interface under an l3mdev */
 };
@@ -77,12 +80,13 @@ struct xsp_af {
 					 struct sk_buff *syn,
 					 const struct xsp_pkt *p);
 	/*
-	 * Put the network header in front of the TCP header at skb->data,
-	 * finish the checksums and send it to dst_output().
+	 * Put the network header in front of the TCP header at skb->data
+	 * (the room is there), set up the checksum and send it to
+	 * dst_output(). Uses nothing of the SYN but @p: @skb may be the SYN.
 	 */
 	int (*xmit_synack)(struct net *net, const struct sock *sk,
-			   struct sk_buff *skb, const struct sk_buff *syn,
-			   const struct xsp_pkt *p);
+			   struct sk_buff *skb, const struct xsp_pkt *p);
+	unsigned int	nhlen;		/* of our SYN-ACKs: no options */
 	/*
 	 * The TCP header at @thoff of a rebuilt SYN changed: fix the network
 	 * header (length, ECN bits, fragment bits) and both checksums.
@@ -91,8 +95,12 @@ struct xsp_af {
 	/* Addresses of a SYN-ACK at LOCAL_OUT, client = destination. */
 	bool (*parse_out)(struct sk_buff *skb, struct xsp_tuple *t,
 			  unsigned int *thoff);
-	/* PRE_ROUTING hooks of @net for this family. */
-	struct nf_hook_entries __rcu **(*prerouting)(struct net *net);
+	/* The hooks of @net for this family at @hooknum. */
+	struct nf_hook_entries __rcu **(*hooks)(struct net *net,
+						unsigned int hooknum);
+	/* Our hooks, to find where they stand among the others. */
+	const struct nf_hook_ops *pre_routing_ops;
+	const struct nf_hook_ops *local_in_ops;
 };
 
 extern const struct xsp_af xsp_af_inet;

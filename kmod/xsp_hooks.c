@@ -42,7 +42,9 @@
  */
 #include <linux/jiffies.h>
 #include <linux/netfilter_ipv4.h>
+#include <linux/netfilter_bridge.h>
 #include <linux/netfilter_ipv6.h>
+#include <net/dst_metadata.h>
 #include <net/inet_ecn.h>
 #include <net/netfilter/nf_conntrack.h>
 #include <net/netfilter/nf_conntrack_zones.h>
@@ -85,17 +87,14 @@ struct xsp_replay {
 	bool			delivered;	/* @syn reached LOCAL_IN */
 	bool			rewritten;	/* a request socket took @rw */
 	bool			armed;		/* @rw waits for its SYN-ACK */
-	unsigned long		armed_at;	/* jiffies */
 	struct xsp_rewrite	rw;
 };
 
 /*
  * Per-CPU scratch space. Everything here happens with BHs disabled on one
- * CPU: the replay from the ACK to the return of NF_HOOK(), and the way from
- * the LOCAL_IN hook through TCP to the SYN-ACK at LOCAL_OUT. An arm only
- * matches the SYN-ACK for its own tuple and client ISN; one that no SYN-ACK
- * took (TCP dropped the SYN) is forgotten after a second, so that locally
- * sent packets stop paying for the comparison.
+ * CPU: the replay from the ACK to the return of NF_HOOK(), and, armed by
+ * the LOCAL_IN hook for exactly as long as it runs the rest of LOCAL_IN
+ * and TCP for a rebuilt SYN, the way to that SYN's SYN-ACK at LOCAL_OUT.
  */
 static DEFINE_PER_CPU(struct xsp_replay, xsp_replay_ctx);
 
@@ -107,6 +106,23 @@ static DEFINE_PER_CPU(struct xsp_replay, xsp_replay_ctx);
 static struct xsp_replay *xsp_replay_get(void)
 {
 	return in_softirq() ? this_cpu_ptr(&xsp_replay_ctx) : NULL;
+}
+
+/*
+ * Hooks run in softirq, except those after an NFQUEUE verdict, which
+ * nf_reinject() runs in the verdict's process context with BHs on. Our
+ * per-CPU state (the replay context, the budget) needs them off.
+ */
+#define XSP_HOOK_BH(name)						\
+unsigned int name(void *priv, struct sk_buff *skb,			\
+		  const struct nf_hook_state *state)			\
+{									\
+	unsigned int verdict;						\
+									\
+	local_bh_disable();						\
+	verdict = __##name(priv, skb, state);				\
+	local_bh_enable();						\
+	return verdict;							\
 }
 
 static bool xsp_port_protected(const struct xsp_ports *p,
@@ -373,10 +389,80 @@ static u16 xsp_synack_window(const struct sock *sk, const struct dst_entry *dst,
 	return min_t(u32, wnd, U16_MAX);
 }
 
+/* Our SYN-ACK's TCP header, built before we know which skb will carry it. */
+struct xsp_synack {
+	struct tcphdr	th;
+	u8		opts[XSP_OPT_SPACE];
+};
+
+/*
+ * Which skb carries the SYN-ACK: the SYN itself where nothing it holds
+ * could leak into the reply or be lost with it, else a new one. Returns
+ * the counter of the path taken. A cloned SYN (a packet socket holds it)
+ * is fine: xsp_reuse_syn() un-clones it, so the capture keeps the SYN.
+ */
+static enum xsynproxy_stat xsp_synack_path(const struct xsp_net *xn,
+					   const struct sk_buff *syn,
+					   const struct xsp_pkt *p)
+{
+	if (READ_ONCE(xn->synack_copy))
+		return XSYNPROXY_STAT_SYNACK_COPY_FORCED;
+	/* The reply has none, and parse() already walked them. */
+	if (p->l3opts)
+		return XSYNPROXY_STAT_SYNACK_COPY_OPTS;
+	if (secpath_exists(syn))
+		return XSYNPROXY_STAT_SYNACK_COPY_IPSEC;
+	if (skb_shared(syn) || skb_is_gso(syn) || skb_pfmemalloc(syn) ||
+	    skb_tunnel_info(syn))
+		return XSYNPROXY_STAT_SYNACK_COPY_OTHER;
+	return XSYNPROXY_STAT_SYNACK_REUSED;
+}
+
+/*
+ * Make the SYN's skb hold @len bytes of TCP header after room for the
+ * network header, private and linear, and forget everything a received
+ * packet carries that a reply must not: what skb_scrub_packet() resets
+ * for a packet crossing namespaces (dst, conntrack, extensions, mark,
+ * time), and the receive side's VLAN tag, hash, redirect flags, queue,
+ * device and control block. On error the skb is half rewritten: drop it.
+ */
+static int xsp_reuse_syn(struct sk_buff *skb, const struct xsp_pkt *p,
+			 unsigned int len)
+{
+	unsigned int want = p->thoff + len;
+
+	if (skb->len > want && pskb_trim(skb, want))
+		return -ENOMEM;
+	if (skb_ensure_writable(skb, skb->len))
+		return -ENOMEM;
+	if (skb->len < want) {
+		if (skb_tailroom(skb) < want - skb->len &&
+		    pskb_expand_head(skb, 0, want - skb->len, GFP_ATOMIC))
+			return -ENOMEM;
+		__skb_put(skb, want - skb->len);
+	}
+	skb_scrub_packet(skb, true);
+	skb_set_delivery_time(skb, 0, 0);
+	__vlan_hwaccel_clear_tag(skb);
+	skb_clear_hash(skb);
+	skb_reset_redirect(skb);
+	skb_set_queue_mapping(skb, 0);
+	skb->encapsulation = 0;
+	/* As a new skb's: POST_ROUTING sees no input device. */
+	skb->dev = NULL;
+	memset(skb->cb, 0, sizeof(skb->cb));
+	__skb_pull(skb, p->thoff);
+	skb_reset_transport_header(skb);
+	return 0;
+}
+
 /*
  * Answer a SYN with a cookie SYN-ACK, routed, addressed and marked as the
- * stack would answer it for listener @sk. Returns 0, -EHOSTUNREACH when
- * there is no unicast route back (nothing sent) or -ENOMEM.
+ * stack would answer it for listener @sk, in the SYN's own skb where
+ * xsp_synack_path() allows. Returns 0 when the SYN is still the caller's,
+ * 1 when it left as the SYN-ACK, -EHOSTUNREACH when there is no unicast
+ * route back (nothing sent, the SYN untouched) or -ENOMEM (the SYN is
+ * the caller's to drop).
  */
 static int xsp_send_synack(struct xsp_net *xn, const struct xsp_af *af,
 			   struct net *net, struct sk_buff *syn,
@@ -385,13 +471,15 @@ static int xsp_send_synack(struct xsp_net *xn, const struct xsp_af *af,
 {
 	const struct tcphdr *th = (const void *)(syn->data + p->thoff);
 	const struct xsp_keys *k = xsp_keys_get(xn, now);
+	struct xsp_synack sa = {};
+	enum xsynproxy_stat path;
 	struct dst_entry *dst;
-	struct sk_buff *nskb;
-	struct tcphdr *nth;
-	struct xsp_opts o;
 	u32 cookie, tsval = 0;
-	unsigned int used;
-	u16 mss, window;
+	struct sk_buff *skb;
+	struct xsp_opts o;
+	unsigned int len;
+	u16 mss;
+	u32 mark;
 
 	xsp_negotiate(net, copts, th->ece && th->cwr &&
 		      INET_ECN_is_not_ect(p->dsfield), &o);
@@ -399,48 +487,57 @@ static int xsp_send_synack(struct xsp_net *xn, const struct xsp_af *af,
 	if (!dst)
 		return -EHOSTUNREACH;
 	mss = tcp_mss_clamp(tcp_sk(sk), tcp_dst_advmss(dst));
-	window = xsp_synack_window(sk, dst, mss, &o);
-
-	nskb = alloc_skb(MAX_TCP_HEADER + sizeof(*nth) + XSP_OPT_SPACE,
-			 GFP_ATOMIC);
-	if (!nskb) {
-		dst_release(dst);
-		return -ENOMEM;
-	}
-	skb_reserve(nskb, MAX_TCP_HEADER);
-	skb_dst_set(nskb, dst);
-	nth = skb_put_zero(nskb, sizeof(*nth) + XSP_OPT_SPACE);
-	skb_reset_transport_header(nskb);
 
 	cookie = xsp_cookie_mint(&k->s, &p->t, ntohl(th->seq), &o, &tsval,
 				 now);
-	nth->source = th->dest;
-	nth->dest = th->source;
-	nth->seq = htonl(cookie);
-	nth->ack_seq = htonl(ntohl(th->seq) + 1);
-	nth->syn = 1;
-	nth->ack = 1;
-	nth->ece = o.ecn;
-	nth->window = htons(window);
-	used = xsp_write_opts((u8 *)(nth + 1), mss, &o,
-			      xsp_keys_wscale(k, xsp_secrets_epoch(&k->s,
+	sa.th.source = th->dest;
+	sa.th.dest = th->source;
+	sa.th.seq = htonl(cookie);
+	sa.th.ack_seq = htonl(ntohl(th->seq) + 1);
+	sa.th.syn = 1;
+	sa.th.ack = 1;
+	sa.th.ece = o.ecn;
+	sa.th.window = htons(xsp_synack_window(sk, dst, mss, &o));
+	len = sizeof(sa.th) +
+	      xsp_write_opts(sa.opts, mss, &o,
+			     xsp_keys_wscale(k, xsp_secrets_epoch(&k->s,
 						div_u64(now, MSEC_PER_SEC))),
-			      tsval, copts->tsval);
-	skb_trim(nskb, sizeof(*nth) + used);
-	nth->doff = (sizeof(*nth) + used) / 4;
+			     tsval, copts->tsval);
+	sa.th.doff = len / 4;
+	mark = inet_request_mark(sk, syn);
 
-	nskb->priority = READ_ONCE(sk->sk_priority);
-	nskb->mark = inet_request_mark(sk, syn);
+	path = xsp_synack_path(xn, syn, p);
+	xsp_inc(xn, af->fam, path);
+	if (path == XSYNPROXY_STAT_SYNACK_REUSED) {
+		skb = syn;
+		if (xsp_reuse_syn(skb, p, len)) {
+			dst_release(dst);
+			return -ENOMEM;
+		}
+	} else {
+		skb = alloc_skb(MAX_TCP_HEADER + len, GFP_ATOMIC);
+		if (!skb) {
+			dst_release(dst);
+			return -ENOMEM;
+		}
+		skb_reserve(skb, MAX_TCP_HEADER);
+		skb_reset_transport_header(skb);
+		__skb_put(skb, len);
+	}
+	memcpy(skb->data, &sa, len);
+	skb_dst_set(skb, dst);
+	skb->priority = READ_ONCE(sk->sk_priority);
+	skb->mark = mark;
 #if IS_ENABLED(CONFIG_NF_CONNTRACK)
 	/*
 	 * Conntrack never confirmed the SYN: without an entry the SYN-ACK
 	 * would be "invalid" to egress rulesets. Untracked, it is what
 	 * nf_synproxy's SYN-ACKs are, and costs conntrack nothing.
 	 */
-	nf_ct_set(nskb, NULL, IP_CT_UNTRACKED);
+	nf_ct_set(skb, NULL, IP_CT_UNTRACKED);
 #endif
-	af->xmit_synack(net, sk, nskb, syn, p);
-	return 0;
+	af->xmit_synack(net, sk, skb, p);
+	return skb == syn;
 }
 
 static unsigned int xsp_step_aside(struct xsp_net *xn, const struct xsp_af *af,
@@ -515,9 +612,14 @@ static unsigned int xsp_syn(struct xsp_net *xn, const struct xsp_af *af,
 	err = xsp_send_synack(xn, af, net, skb, p, sk, &copts, now);
 	if (err == -EHOSTUNREACH)
 		return xsp_step_aside(xn, af, XSYNPROXY_STAT_SYN_NO_ROUTE);
-	xsp_inc(xn, af->fam, err ? XSYNPROXY_STAT_SYN_SEND_FAILED :
-				   XSYNPROXY_STAT_SYN_ANSWERED);
-	consume_skb(skb);
+	if (err < 0) {
+		xsp_inc(xn, af->fam, XSYNPROXY_STAT_SYN_SEND_FAILED);
+		return NF_DROP;
+	}
+	xsp_inc(xn, af->fam, XSYNPROXY_STAT_SYN_ANSWERED);
+	/* Sent in its own skb, or as the SYN-ACK. */
+	if (!err)
+		consume_skb(skb);
 	return NF_STOLEN;
 
 malformed:
@@ -612,7 +714,7 @@ static unsigned int xsp_ct_again(const struct xsp_af *af, struct sk_buff *skb,
 	    (ct && nf_ct_zone_id(nf_ct_zone(ct), IP_CT_DIR_ORIGINAL) !=
 		   NF_CT_DEFAULT_ZONE_ID))
 		return NF_ACCEPT;
-	e = rcu_dereference(*af->prerouting(state->net));
+	e = rcu_dereference(*af->hooks(state->net, NF_INET_PRE_ROUTING));
 	if (!e)
 		return NF_ACCEPT;
 	ops = nf_hook_entries_get_hook_ops(e);
@@ -672,12 +774,20 @@ static unsigned int xsp_replay(struct xsp_net *xn, const struct xsp_af *af,
 		return xsp_ct_again(af, skb, state);
 	if (!delivered) {
 		/*
-		 * Queued on its way (NFQUEUE, IPsec, another CPU): the ACK
-		 * follows it through the same queue, and the SYN's cookie
-		 * arms the rewrite when it reaches TCP.
+		 * Queued on its way (NFQUEUE, IPsec, another CPU's backlog):
+		 * the SYN's cookie arms the rewrite when it reaches TCP. The
+		 * ACK must not get there first, or the listener resets the
+		 * client. IPsec's transport-mode tasklet keeps the ACK behind
+		 * the SYN (one queue per CPU, and we are on the ACK's); a
+		 * queue in front of us (NFQUEUE before NAT) or one the ACK
+		 * may skip (an NFQUEUE rule for SYNs) does not: drop it, and
+		 * the client's retransmission, or the request socket's
+		 * SYN-ACK retransmission, completes the handshake.
 		 */
 		xsp_inc(xn, af->fam, XSYNPROXY_STAT_REPLAY_DEFERRED);
-		return NF_ACCEPT;
+		xsp_inc(xn, af->fam, XSYNPROXY_STAT_ACK_DEFERRED);
+		xsp_pending_add(&xn->pending, &rw->t, rw->cookie);
+		return secpath_exists(skb) ? NF_ACCEPT : NF_DROP;
 	}
 	/*
 	 * TCP had the SYN but no request socket took the cookie (accept
@@ -688,6 +798,64 @@ static unsigned int xsp_replay(struct xsp_net *xn, const struct xsp_af *af,
 failed:
 	xsp_inc(xn, af->fam, XSYNPROXY_STAT_REPLAY_FAILED);
 	return NF_DROP;
+}
+
+/* Whether @ops is the last hook of @af at @hooknum in @net. */
+static bool xsp_hook_last(const struct xsp_af *af, struct net *net,
+			  unsigned int hooknum, const struct nf_hook_ops *ops)
+{
+	const struct nf_hook_entries *e;
+
+	e = rcu_dereference(*af->hooks(net, hooknum));
+	return e && e->num_hook_entries &&
+	       nf_hook_entries_get_hook_ops(e)[e->num_hook_entries - 1] == ops;
+}
+
+/*
+ * A segment for a socket holding its 4-tuple: do the early demux of
+ * ip_rcv_finish() (tcp_v[46]_early_demux()) here, with the socket found,
+ * so that an established connection's segments pay one lookup, as without
+ * the module: ip_rcv_finish() skips a segment with a socket. Only where
+ * that is what the stack would do next: early demux on, a segment to this
+ * host received on a device (not in a VRF slave's pass, not in
+ * br_netfilter's bridge pass), not a fragment, and no hook left in
+ * PRE_ROUTING that could look at skb->sk or the route before the stack
+ * does. Otherwise the reference just goes.
+ *
+ * Full sockets only: they are what an established connection's segments
+ * meet. PRE_ROUTING runs for a whole receive batch before TCP sees its
+ * first segment, so a request socket found here has often been turned
+ * into a child by the time TCP gets the segment, which TCP then looks up
+ * again (tcp_check_req()'s req_stolen): nothing saved. Time-wait and
+ * request sockets are left to the stack's own early demux.
+ */
+static void xsp_early_demux(const struct xsp_af *af, struct sk_buff *skb,
+			    struct sock *sk, const struct xsp_pkt *p,
+			    const struct nf_hook_state *state)
+{
+	const struct tcphdr *th = (const void *)(skb->data + p->thoff);
+	struct net *net = state->net;
+	struct dst_entry *dst;
+
+	if (!sk_fullsock(sk) || p->frag || skb->pkt_type != PACKET_HOST ||
+	    skb_dst(skb) ||
+	    th->doff < sizeof(*th) / 4 ||
+	    !READ_ONCE(net->ipv4.sysctl_ip_early_demux) ||
+	    !READ_ONCE(net->ipv4.sysctl_tcp_early_demux) ||
+	    netif_is_l3_slave(state->in) || nf_bridge_info_exists(skb) ||
+	    !xsp_hook_last(af, net, NF_INET_PRE_ROUTING,
+			   af->pre_routing_ops)) {
+		sock_gen_put(sk);
+		return;
+	}
+	skb->sk = sk;
+	skb->destructor = sock_edemux;
+	/* IPv4's dst_check() ignores the cookie: one call serves both. */
+	dst = rcu_dereference(sk->sk_rx_dst);
+	if (dst)
+		dst = dst_check(dst, sk->sk_rx_dst_cookie);
+	if (dst && READ_ONCE(sk->sk_rx_dst_ifindex) == skb->skb_iif)
+		skb_dst_set_noref(skb, dst);
 }
 
 static unsigned int xsp_ack(struct xsp_net *xn, const struct xsp_af *af,
@@ -706,17 +874,22 @@ static unsigned int xsp_ack(struct xsp_net *xn, const struct xsp_af *af,
 
 	/*
 	 * Established, time-wait and request sockets take the segment as
-	 * usual, and so does traffic that is not for a local listener: only
-	 * segments a listener would answer with a reset pay a MAC.
+	 * usual (found once, for the stack too), and so does traffic that is
+	 * not for a local listener: only segments a listener would answer
+	 * with a reset pay a MAC.
 	 */
-	if (skb->sk || xsp_nated(skb) || (p->frag && !af->replay_frags) ||
-	    !af->dst_local(net, skb, state->in, p))
+	if (skb->sk || xsp_nated(skb) || (p->frag && !af->replay_frags))
+		return NF_ACCEPT;
+	sk = af->lookup_established(net, p);
+	if (sk) {
+		xsp_early_demux(af, skb, sk, p, state);
+		return NF_ACCEPT;
+	}
+	if (!af->dst_local(net, skb, state->in, p))
 		return NF_ACCEPT;
 	th = (const void *)(skb->data + p->thoff);
 	doff = th->doff * 4;
 	if (doff < sizeof(*th) || !pskb_may_pull(skb, p->thoff + doff))
-		return NF_ACCEPT;
-	if (xsp_tuple_has_socket(af, net, p))
 		return NF_ACCEPT;
 	sk = xsp_listener(af, net, skb, p, doff);
 	if (!sk)
@@ -730,6 +903,16 @@ static unsigned int xsp_ack(struct xsp_net *xn, const struct xsp_af *af,
 	err = xsp_decode(xn, &p->t, ntohl(th->seq) - 1, ntohl(th->ack_seq) - 1,
 			 aopts.tstamp, aopts.tsecr, now, &o, &rw);
 	if (err) {
+		/*
+		 * The client's next segments, while its replayed SYN is
+		 * queued: held back (or behind IPsec let follow it) as the
+		 * ACK was, not called forged.
+		 */
+		if (xsp_pending_find(&xn->pending, &p->t,
+				     ntohl(th->ack_seq) - 1)) {
+			xsp_inc(xn, af->fam, XSYNPROXY_STAT_ACK_DEFERRED);
+			return secpath_exists(skb) ? NF_ACCEPT : NF_DROP;
+		}
 		xsp_inc(xn, af->fam, err == XSP_COOKIE_STALE ?
 			XSYNPROXY_STAT_COOKIE_STALE :
 			XSYNPROXY_STAT_COOKIE_INVALID);
@@ -744,8 +927,8 @@ static unsigned int xsp_ack(struct xsp_net *xn, const struct xsp_af *af,
 	return xsp_replay(xn, af, skb, p, &o, &aopts, &rw, state);
 }
 
-unsigned int xsp_pre_routing(void *priv, struct sk_buff *skb,
-			     const struct nf_hook_state *state)
+static unsigned int __xsp_pre_routing(void *priv, struct sk_buff *skb,
+				      const struct nf_hook_state *state)
 {
 	struct xsp_net *xn = xsp_pernet(state->net);
 	const struct xsp_af *af = priv;
@@ -769,33 +952,70 @@ unsigned int xsp_pre_routing(void *priv, struct sk_buff *skb,
 	return xsp_ack(xn, af, skb, &p, state);
 }
 
-/* ---- LOCAL_IN: arm the rewrite for a rebuilt SYN ----------------------- */
+XSP_HOOK_BH(xsp_pre_routing)
 
-static void xsp_arm(struct xsp_replay *ctx)
+/* ---- LOCAL_IN: answer SYNs; arm the rewrite for a rebuilt SYN -------- */
+
+/*
+ * Run the hooks after ours and then TCP for a rebuilt SYN, with the
+ * rewrite @rw armed: the SYN-ACK TCP sends for it passes LOCAL_OUT within
+ * this call, on this CPU, wherever this hook runs (the ACK's softirq, a
+ * queue's reinjection). The SYN is ours then (NF_STOLEN), as nf_reinject()
+ * continues a packet.
+ */
+static unsigned int xsp_deliver_armed(const struct xsp_af *af,
+				      struct xsp_replay *ctx,
+				      const struct xsp_rewrite *rw,
+				      struct sk_buff *skb,
+				      const struct nf_hook_state *state)
 {
+	const struct nf_hook_entries *e;
+	struct xsp_rewrite outer_rw;
+	struct nf_hook_state st;
+	struct nf_hook_ops **ops;
+	bool outer_armed;
+	unsigned int i;
+	int ret;
+
+	e = rcu_dereference(*af->hooks(state->net, NF_INET_LOCAL_IN));
+	ops = nf_hook_entries_get_hook_ops(e);
+	for (i = 0; i < e->num_hook_entries; i++)
+		if (ops[i] == af->local_in_ops)
+			break;
+	if (WARN_ON_ONCE(i == e->num_hook_entries))
+		return NF_ACCEPT;
+
+	/* Nothing nests here in practice; keep an outer arm if it did. */
+	outer_rw = ctx->rw;
+	outer_armed = ctx->armed;
+	ctx->rw = *rw;
 	ctx->armed = true;
-	ctx->armed_at = jiffies;
+	st = *state;
+	ret = nf_hook_slow(skb, &st, e, i + 1);
+	if (ret == 1)
+		state->okfn(state->net, state->sk, skb);
+	ctx->rw = outer_rw;
+	ctx->armed = outer_armed;
+	return NF_STOLEN;
 }
 
-unsigned int xsp_local_in(void *priv, struct sk_buff *skb,
-			  const struct nf_hook_state *state)
+static unsigned int __xsp_local_in(void *priv, struct sk_buff *skb,
+				   const struct nf_hook_state *state)
 {
-	struct xsp_replay *ctx = xsp_replay_get();
+	struct xsp_replay *ctx = this_cpu_ptr(&xsp_replay_ctx);
 	struct xsp_net *xn = xsp_pernet(state->net);
 	const struct xsp_af *af = priv;
 	const struct xsp_ports *ports;
 	struct xsp_tcpopts opts;
+	struct xsp_rewrite rw;
 	const struct tcphdr *th;
 	struct xsp_opts dec;
 	struct xsp_pkt p;
 	bool bypass;
 
-	if (unlikely(!ctx))
-		return NF_ACCEPT;
 	if (ctx->syn == skb) {
 		ctx->delivered = true;
-		xsp_arm(ctx);
-		return NF_ACCEPT;
+		return xsp_deliver_armed(af, ctx, &ctx->rw, skb, state);
 	}
 	ports = xsp_ports_active(xn);
 	if (likely(!ports) || !af->parse(skb, state, &p))
@@ -814,18 +1034,19 @@ unsigned int xsp_local_in(void *priv, struct sk_buff *skb,
 		return xsp_syn(xn, af, skb, &p, state);
 
 	/* A SYN with an acknowledgment number: maybe a queued replay. */
-	if (pskb_may_pull(skb, p.thoff + th->doff * 4) &&
-	    th->doff * 4 >= sizeof(*th) && xsp_opts_of(skb, p.thoff, &opts)) {
+	if (th->doff * 4 >= sizeof(*th) &&
+	    pskb_may_pull(skb, p.thoff + th->doff * 4) &&
+	    xsp_opts_of(skb, p.thoff, &opts)) {
 		th = (const void *)(skb->data + p.thoff);
 		if (!xsp_decode(xn, &p.t, ntohl(th->seq), ntohl(th->ack_seq),
 				opts.tstamp, opts.tsecr, xsp_now_ms(), &dec,
-				&ctx->rw)) {
-			xsp_arm(ctx);
-			return NF_ACCEPT;
-		}
+				&rw))
+			return xsp_deliver_armed(af, ctx, &rw, skb, state);
 	}
 	return xsp_syn(xn, af, skb, &p, state);
 }
+
+XSP_HOOK_BH(xsp_local_in)
 
 /* ---- LOCAL_OUT: the stack's SYN-ACK for a replayed SYN ----------------- */
 
@@ -896,10 +1117,13 @@ unsigned int xsp_local_out(void *priv, struct sk_buff *skb,
 
 	if (likely(!ctx || !ctx->armed))
 		return NF_ACCEPT;
-	if (time_after(jiffies, ctx->armed_at + HZ)) {
-		ctx->armed = false;
+	/*
+	 * A VRF runs LOCAL_OUT twice, first for its own device with the
+	 * packet untracked, then for the slave, tracked: rewrite (and
+	 * consume) in the round conntrack sees.
+	 */
+	if (state->out && netif_is_l3_master(state->out))
 		return NF_ACCEPT;
-	}
 	rw = &ctx->rw;
 	if (rw->t.family != af->family || !af->parse_out(skb, &t, &thoff) ||
 	    skb_ensure_writable(skb, thoff + sizeof(*th)))
@@ -914,7 +1138,7 @@ unsigned int xsp_local_out(void *priv, struct sk_buff *skb,
 		return NF_ACCEPT;
 	th = (struct tcphdr *)(skb->data + thoff);
 
-	ctx->armed = false;
+	ctx->armed = false;	/* one SYN-ACK per arm */
 	/* A SYN-ACK of the kernel's own cookies has no request socket. */
 	if (skb->sk && skb->sk->sk_state == TCP_NEW_SYN_RECV) {
 		xsp_rewrite_req(rw, inet_reqsk(skb->sk), th);
@@ -933,6 +1157,8 @@ unsigned int xsp_local_out_end(void *priv, struct sk_buff *skb,
 	struct xsp_replay *ctx = xsp_replay_get();
 
 	if (likely(!ctx || ctx->synack != skb))
+		return NF_ACCEPT;
+	if (state->out && netif_is_l3_master(state->out))
 		return NF_ACCEPT;
 	ctx->synack = NULL;
 	consume_skb(skb);

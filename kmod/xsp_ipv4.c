@@ -60,8 +60,11 @@ static bool xsp4_parse(struct sk_buff *skb, const struct nf_hook_state *state,
 	p->t.daddr.v4 = iph->daddr;
 	p->t.sport = th->source;
 	p->t.dport = th->dest;
+	p->nhlen = ip_hdrlen(skb);
+	p->flowlabel = 0;
 	p->dsfield = iph->tos;
-	p->srcroute = iph->ihl > 5 && xsp4_has_srcroute(iph);
+	p->l3opts = iph->ihl > 5;
+	p->srcroute = p->l3opts && xsp4_has_srcroute(iph);
 	if (state->hook == NF_INET_LOCAL_IN) {
 		/* Reassembled by now: ip_defrag() left its mark. */
 		p->frag = IPCB(skb)->frag_max_size;
@@ -175,8 +178,7 @@ static struct dst_entry *xsp4_route_reply(struct net *net,
  * and the route (policy routing, VRF, IPsec) still apply.
  */
 static int xsp4_xmit_synack(struct net *net, const struct sock *sk,
-			    struct sk_buff *skb, const struct sk_buff *syn,
-			    const struct xsp_pkt *p)
+			    struct sk_buff *skb, const struct xsp_pkt *p)
 {
 	struct dst_entry *dst = skb_dst(skb);
 	struct tcphdr *th = tcp_hdr(skb);
@@ -186,10 +188,11 @@ static int xsp4_xmit_synack(struct net *net, const struct sock *sk,
 
 	if (READ_ONCE(net->ipv4.sysctl_tcp_reflect_tos))
 		tos = (p->dsfield & ~INET_ECN_MASK) | (tos & INET_ECN_MASK);
-	th->check = 0;
-	th->check = tcp_v4_check(skb->len, p->t.daddr.v4, p->t.saddr.v4,
-				 csum_partial(th, skb->len, 0));
-	skb->ip_summed = CHECKSUM_NONE;
+	/* As __tcp_v4_send_check(): the device, or the stack, finishes it. */
+	th->check = ~tcp_v4_check(skb->len, p->t.daddr.v4, p->t.saddr.v4, 0);
+	skb->ip_summed = CHECKSUM_PARTIAL;
+	skb->csum_start = skb_transport_header(skb) - skb->head;
+	skb->csum_offset = offsetof(struct tcphdr, check);
 
 	iph = skb_push(skb, sizeof(*iph));
 	skb_reset_network_header(skb);
@@ -240,30 +243,11 @@ static bool xsp4_parse_out(struct sk_buff *skb, struct xsp_tuple *t,
 	return true;
 }
 
-static struct nf_hook_entries __rcu **xsp4_prerouting(struct net *net)
+static struct nf_hook_entries __rcu **xsp4_hooks(struct net *net,
+						     unsigned int hooknum)
 {
-	return &net->nf.hooks_ipv4[NF_INET_PRE_ROUTING];
+	return &net->nf.hooks_ipv4[hooknum];
 }
-
-const struct xsp_af xsp_af_inet = {
-	.fam			= XSP_FAM_V4,
-	.family			= AF_INET,
-	.nfproto		= NFPROTO_IPV4,
-	.ct_priority		= NF_IP_PRI_CONNTRACK,
-	.replay_frags		= true,
-	.parse			= xsp4_parse,
-	.dst_local		= xsp4_dst_local,
-	.route_input		= xsp4_route_input,
-	.lookup_established	= xsp4_lookup_established,
-	.lookup_listener	= xsp4_lookup_listener,
-	.policy_ok		= xsp4_policy_ok,
-	.listener_unsupported	= xsp4_listener_unsupported,
-	.route_reply		= xsp4_route_reply,
-	.xmit_synack		= xsp4_xmit_synack,
-	.finish_syn		= xsp4_finish_syn,
-	.parse_out		= xsp4_parse_out,
-	.prerouting		= xsp4_prerouting,
-};
 
 /*
  * PRE_ROUTING right after destination NAT, for ACKs: conntrack and NAT
@@ -303,6 +287,29 @@ static const struct nf_hook_ops xsp4_ops[] = {
 		.hooknum	= NF_INET_LOCAL_OUT,
 		.priority	= NF_IP_PRI_CONNTRACK + 1,
 	},
+};
+
+const struct xsp_af xsp_af_inet = {
+	.fam			= XSP_FAM_V4,
+	.family			= AF_INET,
+	.nfproto		= NFPROTO_IPV4,
+	.ct_priority		= NF_IP_PRI_CONNTRACK,
+	.replay_frags		= true,
+	.nhlen			= sizeof(struct iphdr),
+	.parse			= xsp4_parse,
+	.dst_local		= xsp4_dst_local,
+	.route_input		= xsp4_route_input,
+	.lookup_established	= xsp4_lookup_established,
+	.lookup_listener	= xsp4_lookup_listener,
+	.policy_ok		= xsp4_policy_ok,
+	.listener_unsupported	= xsp4_listener_unsupported,
+	.route_reply		= xsp4_route_reply,
+	.xmit_synack		= xsp4_xmit_synack,
+	.finish_syn		= xsp4_finish_syn,
+	.parse_out		= xsp4_parse_out,
+	.hooks			= xsp4_hooks,
+	.pre_routing_ops	= &xsp4_ops[0],
+	.local_in_ops		= &xsp4_ops[1],
 };
 
 int xsp_ipv4_register(struct net *net)

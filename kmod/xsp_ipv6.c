@@ -64,7 +64,10 @@ static bool xsp6_parse(struct sk_buff *skb, const struct nf_hook_state *state,
 	p->t.daddr.v6 = ip6h->daddr;
 	p->t.sport = th->source;
 	p->t.dport = th->dest;
+	p->nhlen = thoff - skb_network_offset(skb);
+	p->flowlabel = ip6_flowlabel(ip6h);
 	p->dsfield = ipv6_get_dsfield(ip6h);
+	p->l3opts = ip6h->nexthdr != IPPROTO_TCP;
 	p->srcroute = false;
 	if (state->hook == NF_INET_LOCAL_IN) {
 		p->dif = inet6_iif(skb);
@@ -212,8 +215,7 @@ static bool xsp6_autoflowlabel(struct net *net, const struct sock *sk)
  * from a random hash, as a new request socket's txhash would give).
  */
 static int xsp6_xmit_synack(struct net *net, const struct sock *sk,
-			    struct sk_buff *skb, const struct sk_buff *syn,
-			    const struct xsp_pkt *p)
+			    struct sk_buff *skb, const struct xsp_pkt *p)
 {
 	struct flowi6 fl6 = {
 		.flowi6_proto	= IPPROTO_TCP,
@@ -232,17 +234,18 @@ static int xsp6_xmit_synack(struct net *net, const struct sock *sk,
 		tclass = READ_ONCE(inet6_sk(sk)->tclass);
 		hlimit = XSP6_HOPLIMIT(sk);
 		if (XSP6_REPFLOW(sk))
-			fl6.flowlabel = ip6_flowlabel(ipv6_hdr(syn));
+			fl6.flowlabel = p->flowlabel;
 	}
 	if (READ_ONCE(net->ipv4.sysctl_tcp_reflect_tos))
 		tclass = (p->dsfield & ~INET_ECN_MASK) | (tclass & INET_ECN_MASK);
 	if (hlimit < 0)
 		hlimit = ip6_dst_hoplimit(dst);
 
-	th->check = 0;
-	th->check = tcp_v6_check(skb->len, &fl6.saddr, &fl6.daddr,
-				 csum_partial(th, skb->len, 0));
-	skb->ip_summed = CHECKSUM_NONE;
+	/* As __tcp_v6_send_check(): the device, or the stack, finishes it. */
+	th->check = ~tcp_v6_check(skb->len, &fl6.saddr, &fl6.daddr, 0);
+	skb->ip_summed = CHECKSUM_PARTIAL;
+	skb->csum_start = skb_transport_header(skb) - skb->head;
+	skb->csum_offset = offsetof(struct tcphdr, check);
 	skb_set_hash(skb, net_tx_rndhash(), PKT_HASH_TYPE_L4);
 
 	hdr = skb_push(skb, sizeof(*hdr));
@@ -294,32 +297,22 @@ static bool xsp6_parse_out(struct sk_buff *skb, struct xsp_tuple *t,
 	return true;
 }
 
-static struct nf_hook_entries __rcu **xsp6_prerouting(struct net *net)
+static struct nf_hook_entries __rcu **xsp6_hooks(struct net *net,
+						     unsigned int hooknum)
 {
-	return &net->nf.hooks_ipv6[NF_INET_PRE_ROUTING];
+	return &net->nf.hooks_ipv6[hooknum];
 }
 
-const struct xsp_af xsp_af_inet6 = {
-	.fam			= XSP_FAM_V6,
-	.family			= AF_INET6,
-	.nfproto		= NFPROTO_IPV6,
-	.ct_priority		= NF_IP6_PRI_CONNTRACK,
-	.replay_frags		= false,
-	.parse			= xsp6_parse,
-	.dst_local		= xsp6_dst_local,
-	.route_input		= xsp6_route_input,
-	.lookup_established	= xsp6_lookup_established,
-	.lookup_listener	= xsp6_lookup_listener,
-	.policy_ok		= xsp6_policy_ok,
-	.listener_unsupported	= xsp6_listener_unsupported,
-	.route_reply		= xsp6_route_reply,
-	.xmit_synack		= xsp6_xmit_synack,
-	.finish_syn		= xsp6_finish_syn,
-	.parse_out		= xsp6_parse_out,
-	.prerouting		= xsp6_prerouting,
-};
-
-/* The same places in the IPv6 hooks as in the IPv4 ones (xsp_ipv4.c). */
+/*
+ * The same places in the IPv6 hooks as in the IPv4 ones (xsp_ipv4.c), but
+ * for LOCAL_IN: IPv6 conntrack confirms there at NF_IP6_PRI_LAST - 1, not
+ * at the very last priority as IPv4 does (NF_IP_PRI_CONNTRACK_CONFIRM).
+ * Hooks of one priority run in reverse order of registration, so at that
+ * same priority conntrack started in the namespace after the module (any
+ * ct rule loaded later) confirmed every SYN before we answered it: each
+ * flood SYN left an entry in the table for the SYN_SENT timeout. One
+ * before it, always.
+ */
 static const struct nf_hook_ops xsp6_ops[] = {
 	{
 		.hook		= xsp_pre_routing,
@@ -333,7 +326,7 @@ static const struct nf_hook_ops xsp6_ops[] = {
 		.priv		= (void *)&xsp_af_inet6,
 		.pf		= NFPROTO_IPV6,
 		.hooknum	= NF_INET_LOCAL_IN,
-		.priority	= NF_IP6_PRI_LAST - 1,
+		.priority	= NF_IP6_PRI_LAST - 2,
 	},
 	{
 		.hook		= xsp_local_out,
@@ -349,6 +342,29 @@ static const struct nf_hook_ops xsp6_ops[] = {
 		.hooknum	= NF_INET_LOCAL_OUT,
 		.priority	= NF_IP6_PRI_CONNTRACK + 1,
 	},
+};
+
+const struct xsp_af xsp_af_inet6 = {
+	.fam			= XSP_FAM_V6,
+	.family			= AF_INET6,
+	.nfproto		= NFPROTO_IPV6,
+	.ct_priority		= NF_IP6_PRI_CONNTRACK,
+	.replay_frags		= false,
+	.nhlen			= sizeof(struct ipv6hdr),
+	.parse			= xsp6_parse,
+	.dst_local		= xsp6_dst_local,
+	.route_input		= xsp6_route_input,
+	.lookup_established	= xsp6_lookup_established,
+	.lookup_listener	= xsp6_lookup_listener,
+	.policy_ok		= xsp6_policy_ok,
+	.listener_unsupported	= xsp6_listener_unsupported,
+	.route_reply		= xsp6_route_reply,
+	.xmit_synack		= xsp6_xmit_synack,
+	.finish_syn		= xsp6_finish_syn,
+	.parse_out		= xsp6_parse_out,
+	.hooks			= xsp6_hooks,
+	.pre_routing_ops	= &xsp6_ops[0],
+	.local_in_ops		= &xsp6_ops[1],
 };
 
 int xsp_ipv6_register(struct net *net)

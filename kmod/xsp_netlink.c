@@ -48,6 +48,8 @@ static const struct nla_policy xsp_policy[XSYNPROXY_A_MAX + 1] = {
 	[XSYNPROXY_A_ECN]		= NLA_POLICY_MAX(NLA_U8, 1),
 	[XSYNPROXY_A_TSTAMP]		= NLA_POLICY_MAX(NLA_U8, 1),
 	[XSYNPROXY_A_FAMILY]		= { .type = NLA_U16 },
+	[XSYNPROXY_A_SYNACK]		= NLA_POLICY_MAX(NLA_U32,
+							 XSYNPROXY_SYNACK_COPY),
 };
 
 static struct xsp_net *xsp_info_net(struct genl_info *info)
@@ -120,7 +122,9 @@ static int xsp_fill_info(struct sk_buff *msg, struct xsp_net *xn)
 	    nla_put_u32(msg, XSYNPROXY_A_GENL_VERSION, XSYNPROXY_GENL_VERSION) ||
 	    nla_put_u32(msg, XSYNPROXY_A_STATE, xsp_state(xn)) ||
 	    nla_put_u32(msg, XSYNPROXY_A_PORT_COUNT, nr) ||
-	    nla_put_u32(msg, XSYNPROXY_A_BUDGET, READ_ONCE(xn->budget)))
+	    nla_put_u32(msg, XSYNPROXY_A_BUDGET, READ_ONCE(xn->budget)) ||
+	    nla_put_u32(msg, XSYNPROXY_A_SYNACK, READ_ONCE(xn->synack_copy) ?
+			XSYNPROXY_SYNACK_COPY : XSYNPROXY_SYNACK_AUTO))
 		return -EMSGSIZE;
 	return xsp_fill_salt(msg, xn);
 }
@@ -241,7 +245,7 @@ static void xsp_notify_range(struct xsp_net *xn, u8 cmd,
 		xsp_event_send(xn, msg, hdr, xsp_fill_range(msg, r));
 }
 
-/* PORT_FLUSH_NTF, BUDGET_NTF: one u32 */
+/* PORT_FLUSH_NTF, BUDGET_NTF, DATAPATH_NTF: one u32 */
 static void xsp_notify_u32(struct xsp_net *xn, u8 cmd, int attr, u32 val)
 {
 	struct sk_buff *msg;
@@ -540,6 +544,31 @@ static int xsp_nl_budget_set(struct sk_buff *skb, struct genl_info *info)
 	return xsp_reply_send(msg, hdr, info, xsp_fill_info(msg, xn));
 }
 
+static int xsp_nl_datapath_set(struct sk_buff *skb, struct genl_info *info)
+{
+	struct xsp_net *xn = xsp_info_net(info);
+	struct sk_buff *msg;
+	bool copy;
+	void *hdr;
+
+	if (GENL_REQ_ATTR_CHECK(info, XSYNPROXY_A_SYNACK))
+		return -EINVAL;
+	copy = nla_get_u32(info->attrs[XSYNPROXY_A_SYNACK]) ==
+	       XSYNPROXY_SYNACK_COPY;
+	msg = xsp_reply_new(info, &hdr);
+	if (!msg)
+		return -ENOMEM;
+	mutex_lock(&xn->lock);
+	if (copy != xn->synack_copy) {
+		WRITE_ONCE(xn->synack_copy, copy);
+		xsp_notify_u32(xn, XSYNPROXY_CMD_DATAPATH_NTF,
+			       XSYNPROXY_A_SYNACK, copy ?
+			       XSYNPROXY_SYNACK_COPY : XSYNPROXY_SYNACK_AUTO);
+	}
+	mutex_unlock(&xn->lock);
+	return xsp_reply_send(msg, hdr, info, xsp_fill_info(msg, xn));
+}
+
 /* Counters of one family, or of all (@fam == XSP_FAM_NR), with their names. */
 static int xsp_fill_stats_reply(struct sk_buff *msg,
 				u64 (*fam_sum)[__XSYNPROXY_STAT_MAX],
@@ -711,6 +740,11 @@ static const struct genl_small_ops xsp_genl_ops[] = {
 	{
 		.cmd	= XSYNPROXY_CMD_BUDGET_SET,
 		.doit	= xsp_nl_budget_set,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd	= XSYNPROXY_CMD_DATAPATH_SET,
+		.doit	= xsp_nl_datapath_set,
 		.flags	= GENL_UNS_ADMIN_PERM,
 	},
 	{

@@ -394,6 +394,7 @@ static int __net_init xsp_net_init(struct net *net)
 	xn->net = net;
 	mutex_init(&xn->lock);
 	INIT_WORK(&xn->refresh_work, xsp_refresh_work);
+	xsp_pending_init(&xn->pending);
 	INIT_DELAYED_WORK(&xn->state_work, xsp_state_work);
 	xn->state = XSYNPROXY_STATE_IDLE;
 	xn->bypass = xsp_syncookies_bypass(xn);
@@ -447,6 +448,7 @@ static void __net_exit xsp_net_exit(struct net *net)
 	cancel_delayed_work_sync(&xn->state_work);
 	cancel_work_sync(&xn->refresh_work);
 	xsp_proc_exit(net);
+	xsp_pending_destroy(&xn->pending);
 	kfree(rcu_dereference_protected(xn->ports, 1));
 	kfree_sensitive(rcu_dereference_protected(xn->keys, 1));
 	free_percpu(xn->pcpu);

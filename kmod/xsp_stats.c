@@ -45,7 +45,14 @@ const char * const xsp_stat_names[] = {
 	[XSYNPROXY_STAT_SYN_NO_ROUTE]		= "syn_no_route",
 	[XSYNPROXY_STAT_SYN_FRAGMENT]		= "syn_fragment",
 	[XSYNPROXY_STAT_REPLAY_DEFERRED]	= "replay_deferred",
+	[XSYNPROXY_STAT_ACK_DEFERRED]		= "ack_deferred",
+	[XSYNPROXY_STAT_SYNACK_REUSED]		= "synack_reused",
+	[XSYNPROXY_STAT_SYNACK_COPY_FORCED]	= "synack_copy_forced",
+	[XSYNPROXY_STAT_SYNACK_COPY_OPTS]	= "synack_copy_opts",
+	[XSYNPROXY_STAT_SYNACK_COPY_IPSEC]	= "synack_copy_ipsec",
+	[XSYNPROXY_STAT_SYNACK_COPY_OTHER]	= "synack_copy_other",
 };
+
 /* The UAPI enum only grows at its end: a counter added unnamed fails here. */
 static_assert(ARRAY_SIZE(xsp_stat_names) == __XSYNPROXY_STAT_MAX,
 	      "xsp_stat_names[] must name every XSYNPROXY_STAT_*");

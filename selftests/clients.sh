@@ -68,7 +68,7 @@ test_socat()
 	local i ok=0
 
 	setup || { check_err 1 "setup"; log_test "socat"; return; }
-	bg "$SERVER" socat -T30 $SOCAT_LISTEN:7005,reuseaddr,fork EXEC:cat
+	bg "$SERVER" socat -T30 -t10 $SOCAT_LISTEN:7005,reuseaddr,fork EXEC:cat
 	wait_listen "$SERVER" 7005
 	for i in $(seq 1 10); do
 		tcp_echo "$CLIENT" "$SERVER_HOST" 7005 "msg$i" && ok=$((ok + 1))
@@ -83,7 +83,7 @@ test_socat()
 test_python()
 {
 	setup || { check_err 1 "setup"; log_test "python"; return; }
-	bg "$SERVER" socat -T30 $SOCAT_LISTEN:7000,reuseaddr,fork EXEC:cat
+	bg "$SERVER" socat -T30 -t10 $SOCAT_LISTEN:7000,reuseaddr,fork EXEC:cat
 	wait_listen "$SERVER" 7000
 	ip netns exec "$CLIENT" python3 - "$SERVER_IP" <<'PY'
 import socket, sys, os
@@ -125,7 +125,7 @@ test_ss_options()
 	local line
 
 	setup || { check_err 1 "setup"; log_test "ss"; return; }
-	bg "$SERVER" socat -T60 $SOCAT_LISTEN:7001,reuseaddr EXEC:cat
+	bg "$SERVER" socat -T60 -t10 $SOCAT_LISTEN:7001,reuseaddr EXEC:cat
 	wait_listen "$SERVER" 7001
 	bg "$CLIENT" sh -c "sleep 30 | socat -T60 - TCP:$SERVER_HOST:7001"
 	wait_for sh -c "ip netns exec $SERVER ss -Htine state established '( sport = :7001 )' | grep -q ."
@@ -147,7 +147,7 @@ test_no_translation()
 
 	require_cmd tcpdump
 	setup || { check_err 1 "setup"; log_test "capture"; return; }
-	bg "$SERVER" socat -T30 $SOCAT_LISTEN:7002,reuseaddr EXEC:'echo hello'
+	bg "$SERVER" socat -T30 -t10 $SOCAT_LISTEN:7002,reuseaddr EXEC:'echo hello'
 	wait_listen "$SERVER" 7002
 	bg "$CLIENT" tcpdump -i veth-c -nn -S -U -w "$XSP_TMP/cap.pcap" 'tcp port 7002'
 	sleep 3
@@ -232,7 +232,7 @@ test_dual_stack()
 
 	[ "$XSP_FAMILY" = 6 ] && return	# covers both families itself
 	setup || { check_err 1 "setup"; log_test "dual stack"; return; }
-	bg "$SERVER" socat -T30 TCP6-LISTEN:7100,reuseaddr,fork,ipv6only=0 EXEC:cat
+	bg "$SERVER" socat -T30 -t10 TCP6-LISTEN:7100,reuseaddr,fork,ipv6only=0 EXEC:cat
 	wait_listen "$SERVER" 7100
 	synctl -n "$SERVER" ports add 7100
 	check_err $? "ports add 7100 failed"

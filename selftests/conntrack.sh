@@ -44,7 +44,7 @@ table inet xsp_test {
 	}
 }
 NFT
-	bg "$SERVER" socat -T30 $SOCAT_LISTEN:443,reuseaddr,fork EXEC:cat
+	bg "$SERVER" socat -T30 -t10 $SOCAT_LISTEN:443,reuseaddr,fork EXEC:cat
 	wait_listen "$SERVER" 443
 	synctl -n "$SERVER" ports add 443
 }

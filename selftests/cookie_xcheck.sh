@@ -10,7 +10,7 @@ TESTS="
 	test_module_mints_userspace_checks
 "
 
-TOOL=$XSP_SELFTESTS/cookie/cookie_tool
+TOOL=$XSP_SELFTESTS/cookie_tool
 KEY=000102030405060708090a0b0c0d0e0f
 
 mint_check()

@@ -22,7 +22,7 @@ setup()
 	xsp_load || return 1
 	setup_pair || return 1
 	# Only SYNs to a listener are answered (without one the stack refuses).
-	bg "$SERVER" socat -T60 TCP-LISTEN:443,reuseaddr,fork EXEC:cat
+	bg "$SERVER" socat -T60 -t10 TCP-LISTEN:443,reuseaddr,fork EXEC:cat
 	wait_listen "$SERVER" 443 || return 1
 	synctl -n "$SERVER" ports add 443 || return 1
 	ip netns exec "$CLIENT" hping3 -q -S -p 443 -c $SYNS -i u100000 $SERVER_IP \

@@ -19,19 +19,12 @@ xsp_load || exit $KSFT_FAIL
 setup_pair || { echo "not ok 1 - $XSP_TEST_NAME: topology"; exit 1; }
 # The client kernel knows nothing of the handshakes scapy drives: keep it
 # from resetting them.
-ip netns exec "$CLIENT" nft -f - <<'NFT'
-table inet xsp_test {
-	chain out {
-		type filter hook output priority 0; policy accept;
-		tcp flags rst drop
-	}
-}
-NFT
+client_drops_rsts "$CLIENT"
 # 443 protected, 444 not (the stack's own SYN-ACKs, for comparison); one
 # listener per family.
 for port in 443 444; do
-	bg "$SERVER" socat -T60 TCP4-LISTEN:$port,reuseaddr,fork,backlog=128 EXEC:cat
-	bg "$SERVER" socat -T60 TCP6-LISTEN:$port,ipv6only=1,reuseaddr,fork,backlog=128 EXEC:cat
+	bg "$SERVER" socat -T60 -t10 TCP4-LISTEN:$port,reuseaddr,fork,backlog=128 EXEC:cat
+	bg "$SERVER" socat -T60 -t10 TCP6-LISTEN:$port,ipv6only=1,reuseaddr,fork,backlog=128 EXEC:cat
 	wait_for sh -c "[ \$(ip netns exec '$SERVER' ss -Htln 'sport = :$port' | wc -l) = 2 ]"
 done
 synctl -n "$SERVER" ports add 443 || exit $KSFT_FAIL

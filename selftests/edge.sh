@@ -38,15 +38,8 @@ setup_scapy()
 {
 	xsp_load || return 1
 	setup_pair || return 1
-	ip netns exec "$CLIENT" nft -f - <<'NFT' || return 1
-table inet xsp_test {
-	chain out {
-		type filter hook output priority 0; policy accept;
-		tcp flags rst drop
-	}
-}
-NFT
-	bg "$SERVER" socat -T60 $SOCAT_LISTEN:$1,reuseaddr,fork EXEC:cat
+	client_drops_rsts "$CLIENT" || return 1
+	bg "$SERVER" socat -T60 -t10 $SOCAT_LISTEN:$1,reuseaddr,fork EXEC:cat
 	wait_listen "$SERVER" "$1" || return 1
 	synctl -n "$SERVER" ports add "$1" || return 1
 	synctl -n "$SERVER" -j stats >"$XSP_TMP/s0"

@@ -18,8 +18,28 @@ KSFT_FAIL=1
 KSFT_SKIP=4
 
 XSP_TEST_NAME=${XSP_TEST_NAME:-$(basename "$0" .sh)}
-XSP_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-XSP_SELFTESTS=$XSP_TOP/selftests
+# The scripts, their helpers and the programs they run: this file's
+# directory (selftests/ in the repository, or wherever the kselftest target
+# is installed, e.g. build/ksft/xsynproxy).
+XSP_SELFTESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+# xsp_find_repo: the xsynproxy repository, for the few tests that read its
+# files (require_repo): $XSP_REPO (tools/vm/run sets it), else the parent
+# of this directory when that is the repository, else the one the target
+# was built from (xsp_repo, installed with it). Nothing when none is there.
+xsp_find_repo()
+{
+	local d
+
+	for d in "${XSP_REPO:-}" "$XSP_SELFTESTS/.." "$(cat "$XSP_SELFTESTS/xsp_repo" 2>/dev/null)"; do
+		if [ -n "$d" ] && [ -f "$d/kmod/xsp.h" ]; then
+			(cd "$d" && pwd)
+			return 0
+		fi
+	done
+	return 1
+}
+XSP_TOP=$(xsp_find_repo)
 XSP_TMP=$(mktemp -d /tmp/xsp-test.XXXXXX)
 
 RET=0
@@ -53,10 +73,13 @@ cleanup_all_ns()
 	XSP_NS_LIST=()
 }
 
+# At exit: clean up, and say how long the script took (the kselftest
+# runner gives no timings; make check shows these lines).
 xsp_cleanup()
 {
 	xsp_cleanup_between
 	rm -rf "$XSP_TMP"
+	echo "# $XSP_TEST_NAME: ${SECONDS}s"
 }
 trap xsp_cleanup EXIT
 trap 'exit 130' INT TERM
@@ -183,6 +206,20 @@ require_cmd()
 	done
 }
 
+# require_repo FILE...: skip the script unless the xsynproxy repository
+# (XSP_TOP) has every FILE (paths relative to its top).
+require_repo()
+{
+	local f
+
+	for f in "$@"; do
+		if [ -z "$XSP_TOP" ] || [ ! -e "$XSP_TOP/$f" ]; then
+			echo "# SKIP: needs $f of the xsynproxy repository (set XSP_REPO)"
+			exit $KSFT_SKIP
+		fi
+	done
+}
+
 require_root()
 {
 	if [ "$(id -u)" -ne 0 ]; then
@@ -289,6 +326,20 @@ xsp_synflood()
 	ip netns exec "$ns" "$bin" -i "$dev" -D "$mac" "$@"
 }
 
+# client_drops_rsts NETNS: the namespace's kernel sends no RST, so that it
+# does not reset the handshakes scapy drives from it.
+client_drops_rsts()
+{
+	ip netns exec "$1" nft -f - <<'NFT'
+table inet xsp_test {
+	chain out {
+		type filter hook output priority 0; policy accept;
+		tcp flags rst drop
+	}
+}
+NFT
+}
+
 # --- topology --------------------------------------------------------------
 
 # The address family a test runs in: 4 or 6. A script that mirrors its
@@ -376,4 +427,95 @@ bg()
 	ip netns exec "$ns" "$@" &
 	defer "kill $! 2>/dev/null; wait $! 2>/dev/null"
 	XSP_BG_PID=$!
+}
+
+# --- long-lived connections and counter sets (topology tests) --------------
+
+# long_conn_open NETNS HOST PORT: open a connection from NETNS to an echo
+# server at HOST:PORT and keep it open; long_conn_echo MSG sends a line over
+# that same connection and waits for its echo; long_conn_close ends it. One
+# at a time; closed at cleanup.
+long_conn_open()
+{
+	local fifo=$XSP_TMP/long.in
+
+	rm -f "$fifo" "$XSP_TMP/long.out"
+	mkfifo "$fifo" || return 1
+	bg "$1" sh -c "exec socat -T300 - 'TCP:$2:$3,connect-timeout=20' <'$fifo' >'$XSP_TMP/long.out'"
+	XSP_LONG_PID=$XSP_BG_PID
+	# Read-write: opening does not wait for the reader (which may fail).
+	exec {XSP_LONG_FD}<>"$fifo"
+	defer long_conn_close
+}
+
+long_conn_echo()
+{
+	kill -0 "$XSP_LONG_PID" 2>/dev/null &&
+		(trap '' PIPE; echo "$1" >&"$XSP_LONG_FD") 2>/dev/null &&
+		wait_for grep -qx "$1" "$XSP_TMP/long.out"
+}
+
+long_conn_close()
+{
+	[ -n "${XSP_LONG_FD:-}" ] && exec {XSP_LONG_FD}>&-
+	XSP_LONG_FD=
+}
+
+# xsp_stats_changed BEFORE_FILE [NETNS]: the counters that moved since the
+# snapshot, as "name+delta ...", empty when none did.
+xsp_stats_changed()
+{
+	synctl ${2:+-n "$2"} -j stats | python3 -c '
+import json, sys
+b = json.load(open(sys.argv[1]))
+n = json.load(sys.stdin)
+# the totals; the per-family objects ("ipv4", "ipv6") add up to them
+n = {k: v for k, v in n.items() if isinstance(v, int)}
+print(" ".join("%s+%d" % (k, n[k] - b.get(k, 0)) for k in sorted(n) if n[k] != b.get(k, 0)))' "$1"
+}
+
+# xsp_expect_moved NETNS BEFORE_FILE N NAME...: each NAME grew by N or more
+# since the snapshot and no other counter moved; prints what differs. The
+# counters of the path each SYN-ACK took (synack_reused, synack_copy_*, see
+# synack.sh) may move too, as long as they add up to the SYN-ACKs built.
+xsp_expect_moved()
+{
+	local ns=$1 before=$2 n=$3 moved c bad= paths=0
+	local -A d=()
+
+	shift 3
+	moved=$(xsp_stats_changed "$before" "$ns") || return 1
+	for c in $moved; do
+		d[${c%+*}]=${c##*+}
+		case ${c%+*} in
+		synack_reused | synack_copy_*)
+			paths=$((paths + ${c##*+}))
+			continue
+			;;
+		esac
+		[[ " $* " == *" ${c%+*} "* ]] || bad+=" $c"
+	done
+	for c in "$@"; do
+		[ "${d[$c]:-0}" -ge "$n" ] || bad+=" $c+${d[$c]:-0}<$n"
+	done
+	[ "$paths" -eq $((${d[syn_answered]:-0} + ${d[syn_send_failed]:-0})) ] ||
+		bad+=" synack_*+$paths!=syn_answered+syn_send_failed"
+	[ -z "$bad" ] && return 0
+	echo "unexpected counters:$bad (moved: ${moved:-none})"
+	return 1
+}
+
+# tcp_echoes NETNS HOST PORT N: N connections in turn, each an echo as
+# tcp_echo's, each given 20 s to connect; stops at the first failure and
+# says how many came back.
+tcp_echoes()
+{
+	local i
+
+	for ((i = 1; i <= $4; i++)); do
+		[ "$(echo "echo$i" | ip netns exec "$1" socat -T10 -t10 - \
+			"TCP:$2:$3,connect-timeout=20,shut-down")" = "echo$i" ] || break
+	done
+	echo "$((i - 1)) of $4 echoes to $2:$3 came back"
+	[ "$i" -gt "$4" ]
 }

@@ -78,7 +78,7 @@ test_unload_keeps_connections()
 
 	xsp_load
 	setup_pair || { check_err 1 "topology"; log_test "unload keeps connections"; return; }
-	bg "$SERVER" socat -T30 TCP-LISTEN:8080,reuseaddr,fork EXEC:cat
+	bg "$SERVER" socat -T30 -t10 TCP-LISTEN:8080,reuseaddr,fork EXEC:cat
 	wait_listen "$SERVER" 8080
 	synctl -n "$SERVER" ports add 9000
 	coproc CONN { ip netns exec "$CLIENT" socat -T30 - TCP:$SERVER_IP:8080; }

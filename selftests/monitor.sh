@@ -91,6 +91,8 @@ test_events()
 	synctl -n "$SERVER" salt set --epoch-len 30
 	synctl -n "$SERVER" budget set 4242		# no change, no event
 	synctl -n "$SERVER" budget set unlimited
+	synctl -n "$SERVER" datapath set synack auto	# no change, no event
+	synctl -n "$SERVER" datapath set synack copy
 	# tcp_syncookies=2 is noticed on the next SYN to a protected port (or
 	# by the module's poll): one event each way
 	ip netns exec "$SERVER" sysctl -qw net.ipv4.tcp_syncookies=2
@@ -121,6 +123,7 @@ want = [
     {"object": "salt", "action": "set", "key_id": k2, "prev_key_id": k1},
     {"object": "salt", "action": "set", "epoch_len": 30},
     {"object": "budget", "action": "set", "budget": 0},
+    {"object": "datapath", "action": "set", "synack": "copy"},
     {"object": "state", "action": "change", "prev_state": "active", "state": "bypass"},
     {"object": "state", "action": "change", "prev_state": "bypass", "state": "active"},
     {"object": "ports", "action": "flush", "ranges": 1},
@@ -141,7 +144,8 @@ if got != want:
 	printf '%s\n' "budget set 4242" "ports add 443-443 on" "state idle -> active" \
 		"ports add 8000-8100 off" "ports set 8000-8100 on" "ports del 8000-8100 on" \
 		"salt rotate key_id $k1 prev_key_id $k0" "salt set key_id $k2 prev_key_id $k1" \
-		"salt set epoch_len 30" "budget set unlimited" "state active -> bypass" \
+		"salt set epoch_len 30" "budget set unlimited" "datapath set synack copy" \
+		"state active -> bypass" \
 		"state bypass -> active" "ports flush ranges 1" "state active -> idle" \
 		"budget set 7" | diff -u - "$XSP_TMP/text.got" | sed 's/^/#   /'
 	check_err "${PIPESTATUS[1]}" "monitor (text): not the lines expected"

@@ -305,6 +305,7 @@ test_udev_rule()
 
 require_root
 require_cmd synctl python3 modprobe
+require_repo dist/xsynproxy.service dist/xsynproxy-apply dist/60-xsynproxy.rules
 if [ "${XSP_GUEST:-0}" != 1 ]; then
 	echo "# SKIP: writes /etc/xsynproxy and /usr/sbin: runs in the test VM only"
 	exit $KSFT_SKIP

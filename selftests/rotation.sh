@@ -76,7 +76,7 @@ test_shared_key()
 	ip netns exec "$CLIENT" nft add chain inet t out '{ type filter hook output priority 0; }'
 	ip netns exec "$CLIENT" nft add rule inet t out tcp flags rst drop
 	for ns in "$S1" "$S2"; do
-		bg "$ns" socat -T30 $SOCAT_LISTEN:443,reuseaddr,fork EXEC:cat
+		bg "$ns" socat -T30 -t10 $SOCAT_LISTEN:443,reuseaddr,fork EXEC:cat
 		wait_listen "$ns" 443
 		synctl -n "$ns" ports add 443
 	done

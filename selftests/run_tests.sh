@@ -1,43 +1,48 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Run xsynproxy selftests (all, or the scripts named) and print their KTAP
-# lines followed by "N passed, N failed, N skipped". Meant to run inside the
-# test guest (tools/vm/run), as root:
-#   tools/vm/run --kernel 6.12 -- selftests/run_tests.sh [test.sh ...]
-cd "$(dirname "$0")" || exit 1
+# Run the xsynproxy selftests (all, or the scripts named) with the kernel's
+# kselftest runner, from the target installed in build/ksft (make ksft, or
+# make check, installs it: tools/ksft-install), and end with "N passed,
+# N failed, N skipped" counted from the scripts' own KTAP lines. Meant to
+# run inside the test guest, as root:
+#
+#   make ksft && tools/vm/run --kernel 6.12 -- selftests/run_tests.sh [x.sh ...]
+#
+# which is
+#   tools/vm/run -- build/ksft/run_kselftest.sh [-t xsynproxy:x.sh ...]
+# plus the count. smp.sh wants two CPUs (tools/vm/run --smp 2); it skips
+# with one. KSFT_INSTALL_PATH=DIR: another install.
+top=$(cd "$(dirname "$0")/.." && pwd)
+ksft=${KSFT_INSTALL_PATH:-$top/build/ksft}
 
-per_test_timeout=${XSP_TEST_TIMEOUT:-900}
-pass=0 fail=0 skip=0
-
-if [ $# -eq 0 ]; then
-	set -- $(ls *.sh | grep -v -e '^lib\.sh$' -e '^run_tests\.sh$')
+if [ ! -x "$ksft/run_kselftest.sh" ] || [ ! -d "$ksft/xsynproxy" ]; then
+	echo "$0: no kselftest install in $ksft: run make ksft (on the host) first" >&2
+	exit 1
 fi
+# An install older than the scripts would test yesterday's scripts.
+for f in "$ksft"/xsynproxy/*.sh "$ksft"/xsynproxy/*.py "$ksft"/xsynproxy/*.bash "$ksft"/xsynproxy/settings; do
+	src=$top/selftests/${f##*/}
+	if [ -f "$src" ] && ! cmp -s "$f" "$src"; then
+		echo "$0: selftests/${f##*/} differs from its copy in $ksft: run make ksft (on the host) first" >&2
+		exit 1
+	fi
+done
 
-echo "TAP version 13"
+args=()
 for t in "$@"; do
 	t=${t#selftests/}
-	name=${t%.sh}
-	log=$(mktemp)
-	start=$SECONDS
-	echo "# running $name"
-	XSP_TEST_NAME=$name timeout -k 10 "$per_test_timeout" bash "./$t" 2>&1 | tee "$log"
-	rc=${PIPESTATUS[0]}
-	p=$(grep -c '^ok .*' "$log" | tr -d ' ')
-	s=$(grep -c '^ok .*# SKIP' "$log" | tr -d ' ')
-	f=$(grep -c '^not ok ' "$log" | tr -d ' ')
-	p=$((p - s))
-	if [ "$rc" -ne 0 ] && [ "$rc" -ne 4 ] && [ "$f" -eq 0 ]; then
-		[ "$rc" -eq 124 ] && why="timed out after ${per_test_timeout}s" || why="exited with $rc"
-		echo "not ok - $name: $why"
-		f=1
-	elif [ "$rc" -eq 4 ] && [ $((p + s + f)) -eq 0 ]; then
-		echo "ok - $name # SKIP $(grep -m1 '# SKIP' "$log" | sed 's/^# SKIP:* *//')"
-		s=1
-	fi
-	echo "# $name: $((SECONDS - start))s"
-	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
-	rm -f "$log"
+	args+=(-t "xsynproxy:$t")
 done
-echo "$pass passed, $fail failed, $skip skipped"
-[ "$fail" -eq 0 ]
+[ $# -gt 0 ] || args=(-c xsynproxy)
+
+# shellcheck source=../tools/ktap.sh source-path=SCRIPTDIR
+. "$top/tools/ktap.sh"
+log=$(mktemp)
+count=$(mktemp)
+trap 'rm -f "$log" "$count"' EXIT
+"$ksft/run_kselftest.sh" "${args[@]}" 2>&1 | tee "$log"
+rc=${PIPESTATUS[0]}
+ksft_ktap "" <"$log" | grep '^# script durations'
+ktap_summary
+[ "$rc" -eq 0 ] && ! grep -q '^fail$' "$count"

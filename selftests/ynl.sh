@@ -100,7 +100,7 @@ test_stats_info()
 {
 	xsp_load
 	setup_pair || { check_err 1 "topology"; log_test "stats"; return; }
-	bg "$SERVER" socat -T60 TCP-LISTEN:443,reuseaddr,fork EXEC:cat
+	bg "$SERVER" socat -T60 -t10 TCP-LISTEN:443,reuseaddr,fork EXEC:cat
 	wait_listen "$SERVER" 443
 	synctl -n "$SERVER" ports add 443
 	ip netns exec "$CLIENT" hping3 -q -S -p 443 -c 4 -i u100000 $SERVER_IP >/dev/null 2>&1
@@ -180,6 +180,8 @@ test_events()
 
 require_root
 require_cmd synctl python3 hping3
+require_repo Documentation/netlink/specs/xsynproxy.yaml include/uapi/linux/xsynproxy.h \
+	tools/ynl-fetch
 YNL=$("$XSP_TOP/tools/ynl-fetch" --dir 2>/dev/null) || {
 	echo "# SKIP: the kernel's YNL CLI is not fetched (run tools/deps)"
 	exit $KSFT_SKIP

@@ -51,6 +51,12 @@ static const char *const stat_names[] = {
 	[XSYNPROXY_STAT_SYN_NO_ROUTE]		= "syn_no_route",
 	[XSYNPROXY_STAT_SYN_FRAGMENT]		= "syn_fragment",
 	[XSYNPROXY_STAT_REPLAY_DEFERRED]	= "replay_deferred",
+	[XSYNPROXY_STAT_ACK_DEFERRED]		= "ack_deferred",
+	[XSYNPROXY_STAT_SYNACK_REUSED]		= "synack_reused",
+	[XSYNPROXY_STAT_SYNACK_COPY_FORCED]	= "synack_copy_forced",
+	[XSYNPROXY_STAT_SYNACK_COPY_OPTS]	= "synack_copy_opts",
+	[XSYNPROXY_STAT_SYNACK_COPY_IPSEC]	= "synack_copy_ipsec",
+	[XSYNPROXY_STAT_SYNACK_COPY_OTHER]	= "synack_copy_other",
 };
 _Static_assert(ARRAY_SIZE(stat_names) == __XSYNPROXY_STAT_MAX,
 	       "stat_names[] must name every XSYNPROXY_STAT_*");
@@ -124,6 +130,27 @@ static void print_budget(const struct xsp_reply *r)
 		out_text("budget unlimited\n");
 }
 
+static const char *const synack_names[] = {
+	[XSYNPROXY_SYNACK_AUTO]	= "auto",
+	[XSYNPROXY_SYNACK_COPY]	= "copy",
+};
+
+const char *synack_name(uint32_t mode, char *buf, size_t size)
+{
+	if (mode < ARRAY_SIZE(synack_names))
+		return synack_names[mode];
+	snprintf(buf, size, "unknown(%u)", mode);
+	return buf;
+}
+
+static void print_datapath(const struct xsp_reply *r)
+{
+	char buf[24];
+
+	out_string("synack", "synack %s\n",
+		   synack_name(r->synack, buf, sizeof(buf)));
+}
+
 static void print_salt_fields(const struct xsp_reply *r)
 {
 	if (HAS(r, XSYNPROXY_A_KEY_ID))
@@ -164,6 +191,8 @@ static void print_info(const struct xsp_reply *r)
 		kv_u64("port_ranges", r->port_count);
 	if (HAS(r, XSYNPROXY_A_BUDGET))
 		print_budget(r);
+	if (HAS(r, XSYNPROXY_A_SYNACK))
+		print_datapath(r);
 	print_salt_fields(r);
 	out_close_object();
 }
@@ -832,6 +861,68 @@ int do_budget_show(struct synctl *s, int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* ---- datapath ------------------------------------------------------------ */
+
+/* datapath set synack auto|copy */
+int do_datapath_set(struct synctl *s, int argc, char **argv)
+{
+	struct nlmsghdr *nlh;
+	struct xsp_reply r;
+	uint32_t mode;
+	int ret;
+
+	if (argc < 1) {
+		err_msg("datapath set: missing a setting (synack)");
+		return SYNCTL_USAGE;
+	}
+	if (strcmp(argv[0], "synack"))
+		return unexpected(argv[0]);
+	if (argc < 2) {
+		err_msg("datapath set synack: missing \"auto\" or \"copy\"");
+		return SYNCTL_USAGE;
+	}
+	for (mode = 0; mode < ARRAY_SIZE(synack_names); mode++)
+		if (!strcmp(argv[1], synack_names[mode]))
+			break;
+	if (mode == ARRAY_SIZE(synack_names)) {
+		err_msg("datapath set synack: \"%s\" is not \"auto\" or \"copy\"",
+			argv[1]);
+		return SYNCTL_USAGE;
+	}
+	if (argc > 2)
+		return unexpected(argv[2]);
+
+	ret = nl_open(s);
+	if (ret)
+		return ret;
+	nlh = xsp_msg(s, XSYNPROXY_CMD_DATAPATH_SET, NLM_F_ACK);
+	mnl_attr_put_u32(nlh, XSYNPROXY_A_SYNACK, mode);
+	ret = xsp_do(s, nlh, &r);
+	if (!ret && out_is_json())
+		print_info(&r);
+	return ret;
+}
+
+int do_datapath_show(struct synctl *s, int argc, char **argv)
+{
+	struct xsp_reply r;
+	int ret;
+
+	ret = no_args(argc, argv);
+	if (!ret)
+		ret = xsp_simple(s, XSYNPROXY_CMD_INFO_GET, &r);
+	if (ret)
+		return ret;
+	if (!HAS(&r, XSYNPROXY_A_SYNACK)) {
+		err_msg("datapath: the module is too old to report its datapath settings");
+		return EXIT_KERNEL;
+	}
+	out_open_object(NULL);
+	print_datapath(&r);
+	out_close_object();
+	return EXIT_OK;
+}
+
 /* ---- stats --------------------------------------------------------------- */
 
 /* stats [show] [-i SEC [-c COUNT]] */
@@ -927,6 +1018,9 @@ int do_save(struct synctl *s, int argc, char **argv)
 		printf("budget set %u\n", r.budget);
 	else
 		printf("budget set unlimited\n");
+	if (HAS(&r, XSYNPROXY_A_SYNACK) &&
+	    r.synack < ARRAY_SIZE(synack_names))
+		printf("datapath set synack %s\n", synack_names[r.synack]);
 	printf("ports del all\n");
 	for (i = 0; i < l.n; i++) {
 		printf("ports add %u", l.v[i].lo);

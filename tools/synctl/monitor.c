@@ -99,6 +99,11 @@ static void print_event(uint8_t cmd, const struct xsp_reply *r)
 		else
 			out_text(" unlimited");
 		break;
+	case XSYNPROXY_CMD_DATAPATH_NTF:
+		print_event_head("datapath", "set");
+		out_string("synack", " synack %s",
+			   synack_name(r->synack, b1, sizeof(b1)));
+		break;
 	case XSYNPROXY_CMD_STATE_NTF:
 		/* "state active -> bypass" */
 		out_string("object", "%s", "state");

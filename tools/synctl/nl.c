@@ -56,6 +56,7 @@ static const char *const attr_names[] = {
 	[XSYNPROXY_A_FAMILY]		= "family",
 	[XSYNPROXY_A_FAMILY_STATS]	= "family_stats",
 	[XSYNPROXY_A_PREV_STATE]	= "prev_state",
+	[XSYNPROXY_A_SYNACK]		= "synack",
 };
 _Static_assert(ARRAY_SIZE(attr_names) == __XSYNPROXY_A_MAX,
 	       "attr_names[] must name every XSYNPROXY_A_*");
@@ -83,6 +84,7 @@ static const enum mnl_attr_data_type attr_types[__XSYNPROXY_A_MAX] = {
 	[XSYNPROXY_A_FAMILY]		= MNL_TYPE_U16,
 	[XSYNPROXY_A_FAMILY_STATS]	= MNL_TYPE_NESTED,
 	[XSYNPROXY_A_PREV_STATE]	= MNL_TYPE_U32,
+	[XSYNPROXY_A_SYNACK]		= MNL_TYPE_U32,
 };
 
 _Static_assert(__XSYNPROXY_A_MAX <= 64, "xsp_reply.have is a u64 bitmask");
@@ -624,6 +626,9 @@ static int xsp_attr_cb(const struct nlattr *a, void *data)
 		break;
 	case XSYNPROXY_A_BUDGET:
 		r->budget = mnl_attr_get_u32(a);
+		break;
+	case XSYNPROXY_A_SYNACK:
+		r->synack = mnl_attr_get_u32(a);
 		break;
 	case XSYNPROXY_A_STATS:
 		if (mnl_attr_parse_nested(a, stats_attr_cb, &r->stats) <

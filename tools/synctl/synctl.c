@@ -81,6 +81,21 @@ static const struct cmd budget_cmds[] = {
 	{ }
 };
 
+static const struct cmd datapath_cmds[] = {
+	{
+		.name	= "set",
+		.args	= "synack auto|copy",
+		.desc	= "SYN-ACKs in the SYN's buffer where safe, or always copied",
+		.fn	= do_datapath_set,
+	}, {
+		.name	= "show",
+		.desc	= "print the datapath settings (default)",
+		.fn	= do_datapath_show,
+		.dflt	= true,
+	},
+	{ }
+};
+
 static const struct cmd stats_cmds[] = {
 	{
 		.name	= "show",
@@ -128,6 +143,10 @@ const struct cmd synctl_objects[] = {
 		.name	= "budget",
 		.desc	= "SYN-ACK rate limit",
 		.sub	= budget_cmds,
+	}, {
+		.name	= "datapath",
+		.desc	= "how SYN-ACKs are built",
+		.sub	= datapath_cmds,
 	}, {
 		.name	= "stats",
 		.desc	= "counters",

@@ -72,6 +72,7 @@ struct xsp_reply {
 	uint64_t	epoch;
 	uint32_t	epoch_len;
 	uint32_t	budget;
+	uint32_t	synack;		/* enum xsynproxy_synack */
 	uint16_t	mss;
 	uint32_t	cookie;
 	uint32_t	tsval;
@@ -151,6 +152,9 @@ int do_salt_rotate(struct synctl *s, int argc, char **argv);
 int do_salt_set(struct synctl *s, int argc, char **argv);
 int do_budget_set(struct synctl *s, int argc, char **argv);
 int do_budget_show(struct synctl *s, int argc, char **argv);
+int do_datapath_set(struct synctl *s, int argc, char **argv);
+int do_datapath_show(struct synctl *s, int argc, char **argv);
+const char *synack_name(uint32_t mode, char *buf, size_t size);
 int do_stats_show(struct synctl *s, int argc, char **argv);
 int do_stats_reset(struct synctl *s, int argc, char **argv);
 int do_cookie_mint(struct synctl *s, int argc, char **argv);

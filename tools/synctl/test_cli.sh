@@ -149,7 +149,7 @@ nonetns=synctl-test-no-such-netns
 expect_usage 'missing object'
 expect_line 'synctl: Object "frob" is unknown, try "synctl help".' frob
 expect_line 'synctl: Object "frob" is unknown, try "synctl help".' help frob
-for o in ports salt budget stats cookie; do
+for o in ports salt budget datapath stats cookie; do
 	expect_line "synctl: Command \"frob\" is unknown, try \"synctl $o help\"." $o frob
 done
 expect_usage 'missing command for "cookie"' cookie
@@ -346,6 +346,15 @@ expect_usage 'unexpected argument "x"' budget show x
 expect_usage 'invalid budget "0x"' budget set 0x
 expect_usage 'invalid budget "0x100000000"' budget set 0x100000000
 expect_parsed budget set 0x186a0
+
+# ---- datapath ---------------------------------------------------------------
+expect_usage 'missing a setting' datapath set
+expect_usage 'unexpected argument "fast"' datapath set fast
+expect_usage 'missing "auto" or "copy"' datapath set synack
+expect_usage '"fast" is not "auto" or "copy"' datapath set synack fast
+expect_usage 'unexpected argument "x"' datapath set synack copy x
+expect_usage 'unexpected argument "x"' datapath show x
+expect_parsed datapath set synack copy
 
 # ---- stats ------------------------------------------------------------------
 expect_usage 'invalid interval "0"' stats -i 0

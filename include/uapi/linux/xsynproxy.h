@@ -35,7 +35,7 @@
  *
  * XSYNPROXY_CMD_INFO_GET (do)
  *	Reply: VERSION, GENL_VERSION, STATE, PORT_COUNT, BUDGET, KEY_ID,
- *	EPOCH, EPOCH_LEN.
+ *	EPOCH, EPOCH_LEN, SYNACK.
  *
  * XSYNPROXY_CMD_PORT_ADD (do, admin)
  *	Request: PORT_LO, optional PORT_HI (default PORT_LO), optional
@@ -77,6 +77,10 @@
  * XSYNPROXY_CMD_BUDGET_SET (do, admin)
  *	Request: BUDGET, SYN-ACKs per second the namespace may send; 0 means
  *	unlimited. Reply: as INFO_GET.
+ *
+ * XSYNPROXY_CMD_DATAPATH_SET (do, admin)
+ *	Request: SYNACK, how SYN-ACKs are built (enum xsynproxy_synack).
+ *	Reply: as INFO_GET.
  *
  * XSYNPROXY_CMD_STATS_GET (do)
  *	Request: optional FAMILY (AF_INET or AF_INET6).
@@ -127,6 +131,9 @@
  * XSYNPROXY_CMD_BUDGET_NTF
  *	The budget changed: BUDGET.
  *
+ * XSYNPROXY_CMD_DATAPATH_NTF
+ *	A datapath setting changed: SYNACK.
+ *
  * XSYNPROXY_CMD_STATE_NTF
  *	The namespace changed state: STATE (now), PREV_STATE. Port changes
  *	move it between IDLE and ACTIVE (sent after their own event); a
@@ -157,6 +164,8 @@ enum xsynproxy_cmd {
 	XSYNPROXY_CMD_EPOCH_LEN_NTF,
 	XSYNPROXY_CMD_BUDGET_NTF,
 	XSYNPROXY_CMD_STATE_NTF,
+	XSYNPROXY_CMD_DATAPATH_SET,
+	XSYNPROXY_CMD_DATAPATH_NTF,
 
 	__XSYNPROXY_CMD_MAX,
 	XSYNPROXY_CMD_MAX = __XSYNPROXY_CMD_MAX - 1
@@ -197,6 +206,7 @@ enum xsynproxy_cmd {
  * FAMILY_STATS	nest of FAMILY and STATS: the counters of one address family.
  *		Repeated, once per family.
  * PREV_STATE	u32, enum xsynproxy_state before a state change.
+ * SYNACK	u32, enum xsynproxy_synack.
  */
 enum xsynproxy_attr {
 	XSYNPROXY_A_UNSPEC,
@@ -232,6 +242,7 @@ enum xsynproxy_attr {
 	XSYNPROXY_A_FAMILY,
 	XSYNPROXY_A_FAMILY_STATS,
 	XSYNPROXY_A_PREV_STATE,
+	XSYNPROXY_A_SYNACK,
 
 	__XSYNPROXY_A_MAX,
 	XSYNPROXY_A_MAX = __XSYNPROXY_A_MAX - 1
@@ -254,6 +265,21 @@ enum xsynproxy_state {
 };
 
 /*
+ * How SYN-ACKs are built.
+ *
+ * AUTO		in the SYN's own buffer where that is safe (it carries no IP
+ *		options or extension headers, no IPsec state, no tunnel
+ *		metadata, is not GSO or shared), else in a new one; the
+ *		SYNACK_* counters say which and why. The default.
+ * COPY		always in a new buffer (SYNACK_COPY_FORCED). The packets are
+ *		the same either way; this is for comparing the two paths.
+ */
+enum xsynproxy_synack {
+	XSYNPROXY_SYNACK_AUTO,
+	XSYNPROXY_SYNACK_COPY,
+};
+
+/*
  * Counters, per namespace and address family, summed over CPUs. The names
  * userspace shows are the module's (STAT_NAMES): the lower-case enum name
  * without its prefix (SYN_RECV is "syn_recv"). The same names head the
@@ -266,15 +292,19 @@ enum xsynproxy_state {
  * SYN_OVER_BUDGET	SYNs dropped because the reply budget was spent.
  * SYN_SEND_FAILED	SYN-ACKs that could not be built or routed.
  * SYN_BYPASS		SYNs left to the stack while in BYPASS state.
- * ACK_RECV		ACKs to a protected port with no socket, checked.
+ * ACK_RECV		ACKs to a protected port of a local listener with no
+ *			socket, checked.
  * COOKIE_VALID		ACKs whose cookie was valid.
  * COOKIE_INVALID	ACKs dropped for a bad cookie.
  * COOKIE_STALE		ACKs dropped for a cookie from an expired epoch.
  * SYN_REPLAYED		reconstructed SYNs delivered to the stack.
  * SYNACK_REWRITTEN	stack SYN-ACKs whose request socket got the cookie
  *			ISN (and then were dropped).
- * SYNACK_DROPPED	retransmitted stack SYN-ACKs for replayed SYNs,
- *			dropped.
+ * SYNACK_DROPPED	stack SYN-ACKs for a replayed SYN that no request socket
+ *			took (the kernel's own cookie SYN-ACK), dropped: the
+ *			client has ours. Retransmitted SYN-ACKs of a request
+ *			socket that took the cookie go to the client.
+ * ACK_RECV and the cookie counters count ACKs to a local listener only.
  * REPLAY_FAILED	replays after which no request socket with the
  *			cookie ISN existed (accept queue full, syncookies
  *			mode, listener gone): the client retransmits and a
@@ -307,8 +337,21 @@ enum xsynproxy_state {
  *			fragment header), dropped: no client sends them.
  * REPLAY_DEFERRED	replayed SYNs that did not reach TCP at once (queued
  *			to userspace by NFQUEUE, by IPsec or to another CPU):
- *			the ACK follows them and completes the handshake when
- *			they do.
+ *			their cookie completes the handshake when they do.
+ * ACK_DEFERRED		segments of a connection whose replayed SYN is still
+ *			on its way (the ACK included): dropped, so that they
+ *			do not reach the listener before the SYN (the client
+ *			retransmits), or, behind IPsec, whose queue keeps
+ *			them in order, let follow it.
+ * SYNACK_REUSED	SYN-ACKs sent in the buffer of the SYN they answer.
+ * SYNACK_COPY_FORCED	SYN-ACKs built in a new buffer because SYNACK is
+ *			COPY; the next three counters, the same because the
+ *			SYN carried IP options or IPv6 extension headers
+ *			(COPY_OPTS), IPsec state (COPY_IPSEC), or was shared,
+ *			GSO, from the memory reserves or carried tunnel
+ *			metadata (COPY_OTHER). Each cookie SYN-ACK counts in
+ *			exactly one of SYNACK_REUSED and SYNACK_COPY_*, sent
+ *			or not (SYN_SEND_FAILED).
  */
 enum xsynproxy_stat {
 	XSYNPROXY_STAT_UNSPEC,
@@ -338,6 +381,12 @@ enum xsynproxy_stat {
 	XSYNPROXY_STAT_SYN_NO_ROUTE,
 	XSYNPROXY_STAT_SYN_FRAGMENT,
 	XSYNPROXY_STAT_REPLAY_DEFERRED,
+	XSYNPROXY_STAT_ACK_DEFERRED,
+	XSYNPROXY_STAT_SYNACK_REUSED,
+	XSYNPROXY_STAT_SYNACK_COPY_FORCED,
+	XSYNPROXY_STAT_SYNACK_COPY_OPTS,
+	XSYNPROXY_STAT_SYNACK_COPY_IPSEC,
+	XSYNPROXY_STAT_SYNACK_COPY_OTHER,
 
 	__XSYNPROXY_STAT_MAX,
 	XSYNPROXY_STAT_MAX = __XSYNPROXY_STAT_MAX - 1

@@ -1,0 +1,181 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# IPsec transport mode between client and server: static ESP SAs
+# (AES-CBC, HMAC-SHA1-96, fixed keys) and policies requiring ESP for all
+# TCP between the two hosts, both ways (ICMP stays in the clear).
+#
+# Verdict: protected. The client's SYN arrives as ESP, is decrypted and
+# walks PRE_ROUTING and LOCAL_IN with its secpath, so the module answers it
+# (the inbound policy check passes), and the cookie SYN-ACK, routed as the
+# stack routes its own, matches the outbound policy and leaves encrypted.
+# The ACK's replayed SYN is rebuilt from the decrypted ACK (secpath kept)
+# and handed to the transport-mode okfn, which queues it for the xfrm
+# tasklet: the replay is deferred and the ACK follows it through the same
+# queue.
+# A plaintext SYN from the client's address (its outbound policy removed)
+# is dropped by the stack's inbound policy check: with the port protected
+# the module sees it at LOCAL_IN, counts syn_policy and leaves it to the
+# stack, which drops it as it does with the port unprotected: no answer,
+# encrypted or not.
+source "$(dirname "$0")/lib.sh"
+source "$XSP_SELFTESTS/xsp_helpers.bash"
+
+TESTS="
+	test_transport
+	test_plaintext_syn
+"
+
+PORT=443
+NCONN=5
+# Client to server SA (SPI 0x100) and back (SPI 0x200).
+ENC1=0x00112233445566778899aabbccddeeff
+AUTH1=0x0102030405060708090a0b0c0d0e0f1011121314
+ENC2=0xffeeddccbbaa99887766554433221100
+AUTH2=0x1415161718191a1b1c1d1e1f2021222324252627
+
+# xfrm_side NETNS LOCAL REMOTE: the SAs and the TCP policies of one end
+# (reqid 1: client to server, 2: back).
+xfrm_side()
+{
+	local ns=$1 l=$2 r=$3 out=1 in=2
+
+	[ "$l" = $SERVER_IP ] && out=2 in=1
+
+	ip -n "$ns" xfrm state add src $CLIENT_IP dst $SERVER_IP proto esp \
+		spi 0x100 reqid 1 mode transport \
+		enc 'cbc(aes)' $ENC1 auth-trunc 'hmac(sha1)' $AUTH1 96 || return 1
+	ip -n "$ns" xfrm state add src $SERVER_IP dst $CLIENT_IP proto esp \
+		spi 0x200 reqid 2 mode transport \
+		enc 'cbc(aes)' $ENC2 auth-trunc 'hmac(sha1)' $AUTH2 96 || return 1
+	ip -n "$ns" xfrm policy add src "$l" dst "$r" proto tcp dir out \
+		tmpl src "$l" dst "$r" proto esp reqid $out mode transport || return 1
+	ip -n "$ns" xfrm policy add src "$r" dst "$l" proto tcp dir in \
+		tmpl src "$r" dst "$l" proto esp reqid $in mode transport
+}
+
+setup()
+{
+	xsp_load || return 1
+	setup_pair || return 1
+	xfrm_side "$CLIENT" $CLIENT_IP $SERVER_IP || return 1
+	xfrm_side "$SERVER" $SERVER_IP $CLIENT_IP || return 1
+	bg "$SERVER" socat -T60 -t10 TCP-LISTEN:$PORT,reuseaddr,fork EXEC:cat
+	wait_listen "$SERVER" $PORT
+}
+
+# esp_decrypt NAME FROM TO: the capture's packets in the window, ESP
+# decrypted with the test's keys.
+esp_decrypt()
+{
+	cap_read "$1" "$2" "$3" \
+		-E "0x100@$SERVER_IP aes128-cbc-hmac96:$ENC1,0x200@$CLIENT_IP aes128-cbc-hmac96:$ENC2"
+}
+
+test_transport()
+{
+	local t0 t1 sum c d plain esp synacks
+
+	require_cmd tcpdump
+	setup || { check_err 1 "setup"; log_test "transport mode"; return; }
+	cap_start wire "$CLIENT" veth-c
+	long_start before "$CLIENT" $SERVER_IP $PORT
+	check_err $? "the connection before ports add did not echo over ESP"
+	synctl -n "$SERVER" ports add $PORT || { check_err 1 "ports add"; log_test "transport mode"; return; }
+	xsp_stats_snapshot "$SERVER" "$XSP_TMP/s0"
+	t0=$(now)
+	long_alive before
+	check_err $? "the connection opened before ports add stopped echoing after it"
+	sum=$(many_conns "$CLIENT" $SERVER_IP $PORT $NCONN)
+	check_err $? "new connections over ESP failed: $sum"
+	log_info "$NCONN connections: $sum"
+	long_start after "$CLIENT" $SERVER_IP $PORT
+	check_err $? "a connection after ports add did not echo"
+	d=$(ip netns exec "$SERVER" ss -Htn state established "( sport = :$PORT )" | wc -l)
+	[ "$d" -ge 2 ]
+	check_err $? "$d established server sockets on port $PORT, want 2"
+	long_stop after
+	check_err $? "the connection after ports add lost an echo"
+	long_stop before
+	check_err $? "the connection before ports add lost an echo"
+	t1=$(now)
+	cap_stop wire
+
+	for c in syn_answered synack_rewritten; do
+		d=$(xsp_stat_delta $c "$XSP_TMP/s0" "$SERVER")
+		[ "${d:-0}" -ge $((NCONN + 1)) ]
+		check_err $? "$c moved by ${d:-?}, want >= $((NCONN + 1))"
+	done
+	# A SYN that came over ESP has a secpath: never the SYN-ACK's buffer.
+	d=$(xsp_stat_delta synack_copy_ipsec "$XSP_TMP/s0" "$SERVER")
+	[ "${d:-0}" -ge $((NCONN + 1)) ]
+	check_err $? "synack_copy_ipsec moved by ${d:-?}, want >= $((NCONN + 1))"
+	for c in cookie_invalid replay_failed syn_policy ack_rejected synack_reused; do
+		d=$(xsp_stat_delta $c "$XSP_TMP/s0" "$SERVER")
+		[ "$d" = 0 ]
+		check_err $? "$c moved by ${d:-?}"
+	done
+	log_info "module: $(xsp_stats_changed "$XSP_TMP/s0" "$SERVER")"
+
+	plain=$(cap_count wire "$t0" "$t1" tcp)
+	[ "$plain" = 0 ]
+	check_err $? "$plain plaintext TCP packets on the wire"
+	esp=$(cap_count wire "$t0" "$t1" "src $SERVER_IP and esp")
+	synacks=$(esp_decrypt wire "$t0" "$t1" | grep -c "^[0-9.]* IP $SERVER_IP > .*: $PORT > [0-9]*: Flags \[S\.\]")
+	log_info "from the server after ports add: $esp ESP packets, $synacks of them SYN-ACKs (decrypted)"
+	esp_decrypt wire "$t0" "$t1" | grep -m3 'Flags \[S\.\]' | sed 's/^/#   /'
+	[ "$synacks" -ge $((NCONN + 1)) ]
+	check_err $? "$synacks encrypted SYN-ACKs from the server, want >= $((NCONN + 1))"
+	log_test "transport mode: before/after ports add, cookie SYN-ACKs leave encrypted"
+}
+
+# plain_probe: a connect from the client with its outbound TCP policy
+# removed (the SYNs go out in the clear); true if it connected.
+plain_probe()
+{
+	ip netns exec "$CLIENT" socat -T2 /dev/null \
+		TCP:$SERVER_IP:$PORT,connect-timeout=2 2>/dev/null
+}
+
+test_plaintext_syn()
+{
+	local t0 t1 t2 from syns d
+
+	require_cmd tcpdump
+	setup || { check_err 1 "setup"; log_test "plaintext SYN"; return; }
+	ip -n "$CLIENT" xfrm policy del src $CLIENT_IP dst $SERVER_IP proto tcp dir out
+	cap_start wire "$CLIENT" veth-c
+	t0=$(now)
+	plain_probe
+	check_fail $? "unprotected port: a plaintext connection succeeded"
+	t1=$(now)
+	synctl -n "$SERVER" ports add $PORT
+	xsp_stats_snapshot "$SERVER" "$XSP_TMP/s0"
+	plain_probe
+	check_fail $? "protected port: a plaintext connection succeeded"
+	t2=$(now)
+	cap_stop wire
+
+	syns=$(cap_count wire "$t0" "$t1" "tcp dst port $PORT and tcp[tcpflags] == tcp-syn")
+	from=$(cap_count wire "$t0" "$t1" "src $SERVER_IP and (tcp or esp)")
+	log_info "unprotected: $syns plaintext SYNs, $from packets back"
+	[ "$syns" -ge 1 ] && [ "$from" = 0 ]
+	check_err $? "unprotected: $syns plaintext SYNs, $from packets from the server"
+	syns=$(cap_count wire "$t1" "$t2" "tcp dst port $PORT and tcp[tcpflags] == tcp-syn")
+	from=$(cap_count wire "$t1" "$t2" "src $SERVER_IP and (tcp or esp)")
+	log_info "protected: $syns plaintext SYNs, $from packets back"
+	[ "$syns" -ge 1 ] && [ "$from" = 0 ]
+	check_err $? "protected: $syns plaintext SYNs, $from packets from the server (answered)"
+	d=$(xsp_stat_delta syn_answered "$XSP_TMP/s0" "$SERVER")
+	[ "$d" = 0 ]
+	check_err $? "syn_answered moved by $d for plaintext SYNs"
+	d=$(xsp_stat_delta syn_policy "$XSP_TMP/s0" "$SERVER")
+	[ "$d" -ge 1 ] && [ "$d" -le "$syns" ]
+	check_err $? "syn_policy moved by $d for $syns plaintext SYNs"
+	log_info "module: $(xsp_stats_changed "$XSP_TMP/s0" "$SERVER")"
+	log_test "plaintext SYN where the policy requires ESP: no answer, with or without protection"
+}
+
+require_root
+require_cmd synctl socat python3
+run_tests

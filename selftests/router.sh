@@ -1,0 +1,190 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# A router (or a host forwarding to its VMs and containers) that protects a
+# port number its own listener uses, while it forwards traffic to the same
+# port number on the machines behind it.
+#
+#   client 10.0.1.1 --- 10.0.1.254 router 10.0.2.254 --- 10.0.2.2 backend
+#                       listens on :443, :80            listens on :443, :80
+#                       synctl ports add 443, 80
+#
+# Verdicts:
+# - client -> backend (forwarded): stepped aside. The SYN is routed to
+#   FORWARD and never reaches the LOCAL_IN hook; the ACKs are not for a
+#   local address. No counter moves on the router, connections opened
+#   before and after `ports add` work as without the module.
+# - client -> router (its own listener): protected, as on any server.
+# - a host routing to a container over a veth with no address on its side
+#   (/32 route and proxy ARP, the Calico way): the same as the router,
+#   stepped aside from, no counter moves.
+source "$(dirname "$0")/lib.sh"
+
+TESTS="
+	test_forward_established
+	test_forward_new
+	test_router_listener
+	test_container_veth
+"
+
+CLIENT_IP=10.0.1.1
+ROUTER_IP=10.0.1.254
+BACKEND_IP=10.0.2.2
+PROTECTED=(syn_recv syn_answered ack_recv cookie_valid syn_replayed synack_rewritten)
+
+# link NS1 IF1 NS2 IF2: a veth pair between two namespaces, up, no offloads.
+link()
+{
+	ip link add "$2" netns "$1" type veth peer name "$4" netns "$3" || return 1
+	ip -n "$1" link set "$2" up
+	ip -n "$3" link set "$4" up
+	# Offloads would hand tcpdump unfinished checksums.
+	ip netns exec "$1" ethtool -K "$2" tx off >/dev/null 2>&1
+	ip netns exec "$3" ethtool -K "$4" tx off >/dev/null 2>&1
+}
+
+# echo_server NS PORT: a forking echo server on PORT, any address.
+echo_server()
+{
+	bg "$1" socat -T300 -t10 TCP-LISTEN:"$2",reuseaddr,fork EXEC:cat
+}
+
+setup()
+{
+	xsp_load || return 1
+	setup_ns CLIENT ROUTER BACKEND || return 1
+	link "$CLIENT" veth-c "$ROUTER" veth-rc || return 1
+	link "$ROUTER" veth-rb "$BACKEND" veth-b || return 1
+	ip -n "$CLIENT" addr add $CLIENT_IP/24 dev veth-c
+	ip -n "$ROUTER" addr add $ROUTER_IP/24 dev veth-rc
+	ip -n "$ROUTER" addr add 10.0.2.254/24 dev veth-rb
+	ip -n "$BACKEND" addr add $BACKEND_IP/24 dev veth-b
+	ip -n "$CLIENT" route add default via $ROUTER_IP
+	ip -n "$BACKEND" route add default via 10.0.2.254
+	ip netns exec "$ROUTER" sysctl -qw net.ipv4.ip_forward=1
+	for ns in "$ROUTER" "$BACKEND"; do
+		echo_server "$ns" 443
+		mkdir -p "$XSP_TMP/www-$ns"
+		echo "$ns" >"$XSP_TMP/www-$ns/who"
+		bg "$ns" sh -c "exec python3 -m http.server 80 --directory '$XSP_TMP/www-$ns' >/dev/null 2>&1"
+	done
+	for ns in "$ROUTER" "$BACKEND"; do
+		wait_listen "$ns" 443 && wait_listen "$ns" 80 || return 1
+	done
+	wait_for ip netns exec "$CLIENT" ping -c1 -W1 $BACKEND_IP
+}
+
+protect()
+{
+	synctl -n "$1" ports add 443 && synctl -n "$1" ports add 80 &&
+		xsp_stats_snapshot "$1" "$XSP_TMP/s0"
+}
+
+# A connection through the router, opened before the router protects the
+# port, keeps exchanging data after; the router's counters do not move.
+test_forward_established()
+{
+	local msg
+
+	setup || { check_err 1 "setup"; log_test "forwarded connection across ports add"; return; }
+	long_conn_open "$CLIENT" $BACKEND_IP 443
+	long_conn_echo before
+	check_err $? "no echo through the router before ports add"
+	protect "$ROUTER"
+	check_err $? "ports add on the router"
+	long_conn_echo after-1 && long_conn_echo after-2
+	check_err $? "the forwarded connection died after ports add on the router"
+	msg=$(xsp_expect_moved "$ROUTER" "$XSP_TMP/s0" 0)
+	check_err $? "router: $msg"
+	log_test "forwarded connection opened before ports add keeps working"
+}
+
+# New connections through the router after ports add: echoes and HTTP to
+# the backend, nothing counted, answered or dropped by the router.
+test_forward_new()
+{
+	local i msg
+
+	setup || { check_err 1 "setup"; log_test "new forwarded connections"; return; }
+	protect "$ROUTER" || { check_err 1 "ports add"; log_test "new forwarded connections"; return; }
+	msg=$(tcp_echoes "$CLIENT" $BACKEND_IP 443 5)
+	check_err $? "$msg"
+	for i in 1 2 3; do
+		[ "$(ip netns exec "$CLIENT" curl -sf --connect-timeout 20 --max-time 30 http://$BACKEND_IP/who)" = "$BACKEND" ]
+		check_err $? "curl $i to the backend through the router failed"
+	done
+	msg=$(xsp_expect_moved "$ROUTER" "$XSP_TMP/s0" 0)
+	check_err $? "router: $msg"
+	log_test "new forwarded connections after ports add: 5 echoes, 3 fetches, router counters still"
+}
+
+# The router's own listener on the same port numbers is protected.
+test_router_listener()
+{
+	local msg
+
+	setup || { check_err 1 "setup"; log_test "router's own listener"; return; }
+	long_conn_open "$CLIENT" $ROUTER_IP 443
+	long_conn_echo before
+	check_err $? "no echo from the router before ports add"
+	protect "$ROUTER"
+	check_err $? "ports add on the router"
+	msg=$(tcp_echoes "$CLIENT" $ROUTER_IP 443 3)
+	check_err $? "router's own listener: $msg"
+	[ "$(ip netns exec "$CLIENT" curl -sf --connect-timeout 20 --max-time 30 http://$ROUTER_IP/who)" = "$ROUTER" ]
+	check_err $? "curl to the router's own server failed"
+	long_conn_echo after
+	check_err $? "the connection to the router died after ports add"
+	msg=$(xsp_expect_moved "$ROUTER" "$XSP_TMP/s0" 4 "${PROTECTED[@]}")
+	check_err $? "router: $msg"
+	# And what it forwards meanwhile is still left alone.
+	xsp_stats_snapshot "$ROUTER" "$XSP_TMP/s1"
+	msg=$(tcp_echoes "$CLIENT" $BACKEND_IP 443 1)
+	check_err $? "through the router: $msg"
+	msg=$(xsp_expect_moved "$ROUTER" "$XSP_TMP/s1" 0)
+	check_err $? "router, forwarded: $msg"
+	log_test "router's own listener on the same ports is protected"
+}
+
+# A host routing to a container over a veth with no address on the host's
+# side: a /32 route and proxy ARP (Calico), the host protecting the port
+# number its own listener and the container's share.
+test_container_veth()
+{
+	local msg cont=10.0.3.2
+
+	setup || { check_err 1 "setup"; log_test "container behind a /32 veth"; return; }
+	setup_ns CONT || { check_err 1 "setup"; log_test "container behind a /32 veth"; return; }
+	link "$ROUTER" cali0 "$CONT" eth0
+	ip -n "$CONT" addr add $cont/32 dev eth0
+	ip -n "$ROUTER" link set cali0 address ee:ee:ee:ee:ee:ee
+	ip -n "$CONT" route add 169.254.1.1 dev eth0 scope link
+	ip -n "$CONT" route add default via 169.254.1.1 dev eth0
+	ip -n "$CONT" neigh add 169.254.1.1 lladdr ee:ee:ee:ee:ee:ee dev eth0 nud permanent
+	ip -n "$ROUTER" route add $cont/32 dev cali0
+	ip netns exec "$ROUTER" sysctl -qw net.ipv4.conf.cali0.proxy_arp=1
+	echo_server "$CONT" 443
+	wait_listen "$CONT" 443
+	wait_for ip netns exec "$CLIENT" ping -c1 -W1 $cont ||
+		{ check_err 1 "container not reachable"; log_test "container behind a /32 veth"; return; }
+	long_conn_open "$CLIENT" $cont 443
+	long_conn_echo before
+	check_err $? "no echo from the container before ports add"
+	protect "$ROUTER"
+	check_err $? "ports add on the host"
+	long_conn_echo after
+	check_err $? "the connection to the container died after ports add"
+	msg=$(tcp_echoes "$CLIENT" $cont 443 3)
+	check_err $? "$msg"
+	msg=$(xsp_expect_moved "$ROUTER" "$XSP_TMP/s0" 0)
+	check_err $? "host: $msg"
+	msg=$(tcp_echoes "$CLIENT" $ROUTER_IP 443 1)
+	check_err $? "host's own listener: $msg"
+	msg=$(xsp_expect_moved "$ROUTER" "$XSP_TMP/s0" 1 "${PROTECTED[@]}")
+	check_err $? "host's own listener: $msg"
+	log_test "host forwarding to a container over a /32 veth (proxy ARP)"
+}
+
+require_root
+require_cmd synctl socat curl python3 ethtool
+run_tests

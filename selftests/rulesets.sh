@@ -1,0 +1,307 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The user's own rulesets around a protected port. The module answers SYNs
+# in LOCAL_IN after the filter table, so whatever the user's rules do to a
+# SYN before that (INPUT, PREROUTING at any priority, netdev ingress, rate
+# limits) they do with the module loaded too; its SYN-ACK is sent untracked
+# to dst_output() (OUTPUT does not see it, POSTROUTING does and finds it
+# untracked, not invalid); the stack's later packets are ESTABLISHED to
+# conntrack.
+#
+#   drop_input       fail2ban-style INPUT drop of one source (a set):
+#                    stepped aside by construction: the SYN never reaches
+#                    the module; that source gets no SYN-ACK, no counter
+#                    moves, other clients are protected.
+#   drop_raw         the same drop in PREROUTING at raw priority (-300).
+#   drop_ingress     the same drop in a netdev ingress chain.
+#   egress_invalid   `ct state invalid drop` in OUTPUT and POSTROUTING,
+#                    conntrack loaded: protected, 5 of 5 fetches.
+#   output_policy    OUTPUT policy drop, only established,related and lo
+#                    accepted: protected (the cookie SYN-ACK skips OUTPUT,
+#                    the stack's own SYN-ACK is consumed before it).
+#   ct_limit         `ct state new limit rate` in INPUT: the module answers
+#                    only the SYNs the rule lets in (a spoofed hping3 burst).
+# Each runs the same probe with the port unprotected first (module loaded,
+# no port) and asserts the protected run gives the same answer; each shows
+# a connection opened before `ports add` survives it and new ones succeed.
+source "$(dirname "$0")/lib.sh"
+source "$XSP_SELFTESTS/xsp_helpers.bash"
+
+TESTS="
+	test_drop_input
+	test_drop_raw
+	test_drop_ingress
+	test_egress_invalid
+	test_output_policy
+	test_ct_limit
+"
+
+PORT=443
+BANNED=10.0.1.3		# a second address of the client, banned by the rules
+SPOOF=10.0.2.7		# hping3's spoofed source, routed back via the client
+SYNACK='tcp[tcpflags] & (tcp-syn|tcp-ack) == (tcp-syn|tcp-ack)'
+
+# setup RULESET: the pair, the banned address on the client, an echo
+# server and the user's ruleset (nft syntax); then a connection opened
+# before anything is protected.
+setup()
+{
+	xsp_load || return 1
+	setup_pair || return 1
+	ip -n "$CLIENT" addr add $BANNED/24 dev veth-c || return 1
+	bg "$SERVER" socat -T60 -t10 TCP-LISTEN:$PORT,reuseaddr,fork,backlog=128 EXEC:cat
+	wait_listen "$SERVER" $PORT || return 1
+	ip netns exec "$SERVER" nft -f - <<<"$1" || return 1
+	long_start before "$CLIENT" $SERVER_IP $PORT
+	check_err $? "the connection before ports add did not echo"
+}
+
+protect()
+{
+	synctl -n "$SERVER" ports add $PORT &&
+		xsp_stats_snapshot "$SERVER" "$XSP_TMP/s0"
+}
+
+# banned_probe: a connection attempt from the banned address; true if it
+# connected.
+banned_probe()
+{
+	ip netns exec "$CLIENT" socat -T2 /dev/null \
+		TCP:$SERVER_IP:$PORT,bind=$BANNED,connect-timeout=2 2>/dev/null
+}
+
+# conns N: N echo connections from the client's main address; the summary
+# goes to the log.
+conns()
+{
+	local sum rc
+
+	sum=$(many_conns "$CLIENT" $SERVER_IP $PORT "$1")
+	rc=$?
+	log_info "$1 connections: $sum"
+	return $rc
+}
+
+# moved_at_least N NAME...: each counter grew by N or more since s0.
+moved_at_least()
+{
+	local n=$1 c d
+
+	shift
+	for c in "$@"; do
+		d=$(xsp_stat_delta "$c" "$XSP_TMP/s0" "$SERVER")
+		[ "${d:-0}" -ge "$n" ] || { echo "$c moved by ${d:-?}, want >= $n"; return 1; }
+	done
+}
+
+# A source the user's rules drop: the stack's answer (none) and ours must
+# be the same, and nothing may count it as answered.
+run_drop()
+{
+	local desc=$1 ruleset=$2 t0 t1 t2 stack ours moved msg
+
+	require_cmd tcpdump
+	setup "$ruleset" || { check_err 1 "setup"; log_test "$desc"; return; }
+	cap_start wire "$CLIENT" veth-c tcp
+	t0=$(now)
+	banned_probe
+	check_fail $? "unprotected: the banned source connected"
+	t1=$(now)
+	protect || { check_err 1 "ports add"; log_test "$desc"; return; }
+	long_alive before
+	check_err $? "the connection opened before ports add stopped echoing after it"
+	banned_probe
+	check_fail $? "protected: the banned source connected"
+	t2=$(now)
+	moved=$(xsp_stats_changed "$XSP_TMP/s0" "$SERVER")
+	conns 3
+	check_err $? "other clients failed to connect"
+	long_stop before
+	check_err $? "the connection before ports add lost an echo"
+	cap_stop wire
+
+	stack=$(cap_count wire "$t0" "$t1" "dst host $BANNED and $SYNACK")
+	ours=$(cap_count wire "$t1" "$t2" "dst host $BANNED and $SYNACK")
+	log_info "SYN-ACKs to the banned source: unprotected $stack, protected $ours; counters during its probe: ${moved:-none}"
+	[ "$stack" = 0 ] && [ "$ours" = 0 ]
+	check_err $? "SYN-ACKs to the banned source: unprotected $stack, protected $ours"
+	[ -z "$moved" ]
+	check_err $? "counters moved for the banned source: $moved"
+	msg=$(moved_at_least 3 syn_answered synack_rewritten)
+	check_err $? "$msg"
+	log_test "$desc"
+}
+
+test_drop_input()
+{
+	run_drop "INPUT drop of one source (fail2ban): no SYN-ACK, no counter, others protected" "
+table inet f2b {
+	set banned { type ipv4_addr; elements = { $BANNED } }
+	chain input {
+		type filter hook input priority filter; policy accept;
+		ip saddr @banned drop
+	}
+}"
+}
+
+test_drop_raw()
+{
+	run_drop "PREROUTING raw-priority drop of one source: no SYN-ACK, no counter, others protected" "
+table ip rawdrop {
+	chain pre {
+		type filter hook prerouting priority raw; policy accept;
+		ip saddr $BANNED drop
+	}
+}"
+}
+
+test_drop_ingress()
+{
+	run_drop "netdev ingress drop of one source: no SYN-ACK, no counter, others protected" "
+table netdev ing {
+	chain ingress {
+		type filter hook ingress device \"veth-s\" priority 0; policy accept;
+		ip saddr $BANNED drop
+	}
+}"
+}
+
+# nft_counter TABLE NAME: packets of a named counter.
+nft_counter()
+{
+	ip netns exec "$SERVER" nft list counter inet "$1" "$2" |
+		awk '/packets/ { for (i = 1; i < NF; i++) if ($i == "packets") print $(i + 1) }'
+}
+
+# Stateful egress rules: the stack's packets and ours all pass.
+run_egress()
+{
+	local desc=$1 ruleset=$2 counters=$3 c v msg
+
+	setup "$ruleset" || { check_err 1 "setup"; log_test "$desc"; return; }
+	conns 5
+	check_err $? "unprotected: fetches failed"
+	protect || { check_err 1 "ports add"; log_test "$desc"; return; }
+	long_alive before
+	check_err $? "the connection opened before ports add stopped echoing after it"
+	conns 5
+	check_err $? "protected: fetches failed"
+	long_stop before
+	check_err $? "the connection before ports add lost an echo"
+	msg=$(moved_at_least 5 syn_answered synack_rewritten)
+	check_err $? "$msg"
+	for c in $counters; do
+		v=$(nft_counter egress "$c")
+		log_info "counter $c: ${v:-?} packets"
+		[ "$v" = 0 ]
+		check_err $? "counter $c: ${v:-?} packets dropped"
+	done
+	log_test "$desc"
+}
+
+test_egress_invalid()
+{
+	run_egress "ct state invalid drop in OUTPUT and POSTROUTING: 5 of 5 protected fetches" "
+table inet egress {
+	counter out_invalid { }
+	counter post_invalid { }
+	chain out {
+		type filter hook output priority filter; policy accept;
+		ct state invalid counter name \"out_invalid\" drop
+	}
+	chain post {
+		type filter hook postrouting priority filter; policy accept;
+		ct state invalid counter name \"post_invalid\" drop
+	}
+}" "out_invalid post_invalid"
+}
+
+test_output_policy()
+{
+	run_egress "OUTPUT policy drop, established,related and lo accepted: protected connections pass" "
+table inet egress {
+	counter out_dropped { }
+	chain out {
+		type filter hook output priority filter; policy drop;
+		ct state established,related accept
+		oif lo accept
+		meta nfproto ipv6 accept
+		counter name \"out_dropped\"
+	}
+}" "out_dropped"
+}
+
+# burst BASE: 100 SYNs from the spoofed source, source ports BASE to
+# BASE+99, 100 per second as far as hping3 can.
+burst()
+{
+	ip netns exec "$CLIENT" hping3 -q -c 100 -i u10000 -S -p $PORT -s "$1" \
+		-a $SPOOF $SERVER_IP >/dev/null 2>&1
+	sleep 1
+}
+
+# synacks_to FROM TO BASE: distinct SYN-ACKs (the stack retransmits its
+# own) to the source ports of burst BASE.
+synacks_to()
+{
+	cap_read wire "$1" "$2" | awk -v b="$3" '{
+		n = split($5, a, "."); p = a[n] + 0
+		if (p >= b && p < b + 100) print p }' | sort -u | wc -l
+}
+
+test_ct_limit()
+{
+	local desc="ct state new limit rate in INPUT: no more SYNs answered than the rule lets in"
+	local t0 t1 t2 p0 p1 p2 stack ours passed recv answered msg
+
+	require_cmd tcpdump hping3
+	setup "
+table inet lim {
+	counter passed { }
+	chain input {
+		type filter hook input priority filter; policy accept;
+		tcp dport $PORT ct state new limit rate 5/second burst 5 packets counter name \"passed\" accept
+		tcp dport $PORT ct state new drop
+	}
+}" || { check_err 1 "setup"; log_test "$desc"; return; }
+	ip -n "$SERVER" route add ${SPOOF%.*}.0/24 via $CLIENT_IP
+	cap_start wire "$CLIENT" veth-c "dst host $SPOOF and $SYNACK"
+	p0=$(nft_counter lim passed)
+	t0=$(now)
+	burst 20000
+	t1=$(now)
+	p1=$(nft_counter lim passed)
+	protect || { check_err 1 "ports add"; log_test "$desc"; return; }
+	long_alive before
+	check_err $? "the connection opened before ports add stopped echoing after it"
+	burst 30000
+	t2=$(now)
+	p2=$(nft_counter lim passed)
+	recv=$(xsp_stat_delta syn_recv "$XSP_TMP/s0" "$SERVER")
+	answered=$(xsp_stat_delta syn_answered "$XSP_TMP/s0" "$SERVER")
+	sleep 2		# the limit refills before legitimate clients come
+	conns 3
+	check_err $? "clients failed to connect after the burst"
+	long_stop before
+	check_err $? "the connection before ports add lost an echo"
+	cap_stop wire
+
+	stack=$(synacks_to "$t0" "$t1" 20000)
+	ours=$(synacks_to "$t1" "$t2" 30000)
+	log_info "unprotected: $((p1 - p0)) of 100 SYNs let in, $stack answered"
+	log_info "protected: $((p2 - p1)) of 100 SYNs let in, $recv reached the module, $answered answered, $ours SYN-ACKs seen"
+	[ $((p1 - p0)) -lt 100 ] && [ "$stack" -le $((p1 - p0)) ]
+	check_err $? "unprotected: $stack SYN-ACKs for $((p1 - p0)) SYNs let in"
+	passed=$((p2 - p1))
+	[ "$passed" -lt 100 ] && [ "$recv" -le "$passed" ] && [ "$answered" -le "$passed" ] &&
+		[ "$ours" = "$answered" ] && [ "$answered" -ge 1 ]
+	check_err $? "protected: $passed SYNs let in, $recv reached the module, $answered answered, $ours SYN-ACKs"
+	msg=$(moved_at_least 3 synack_rewritten)
+	check_err $? "$msg"
+	log_test "$desc"
+}
+
+require_root
+require_cmd synctl socat nft python3
+run_tests
