@@ -24,6 +24,7 @@ struct xsp_pkt {
 	u8			dsfield; /* IPv4 TOS, IPv6 traffic class */
 	bool			frag;	/* an IP fragment, or IPv6 fragment header */
 	bool			srcroute; /* IPv4 source route option */
+	bool			l3_refused; /* IPv6 headers ip6_input refuses */
 	bool			l3opts;	/* IPv4 options, IPv6 extension headers */
 	int			dif;	/* interface as TCP will see it */
 	int			sdif;	/* enslaved interface under an l3mdev */

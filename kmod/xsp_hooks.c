@@ -598,7 +598,8 @@ static unsigned int xsp_syn(struct xsp_net *xn, const struct xsp_af *af,
 	sk = xsp_listener(af, net, skb, p, doff);
 	if (!sk)
 		return xsp_step_aside(xn, af, XSYNPROXY_STAT_SYN_NO_LISTENER);
-	if (p->srcroute || xsp_listener_unsupported(sk, &copts) ||
+	if (p->srcroute || p->l3_refused ||
+	    xsp_listener_unsupported(sk, &copts) ||
 	    af->listener_unsupported(sk))
 		return xsp_step_aside(xn, af, XSYNPROXY_STAT_SYN_UNSUPPORTED);
 	if (!af->policy_ok(sk, skb))
@@ -662,9 +663,13 @@ static struct sk_buff *xsp_build_syn(const struct xsp_af *af,
 		return NULL;
 	}
 #endif
+	/*
+	 * The ACK's transport header stays where the stack left it: IPv6
+	 * extension headers after hop-by-hop are still the stack's to walk
+	 * (ip6_protocol_deliver_rcu() starts there), as for the ACK.
+	 */
 	__skb_trim(syn, p->thoff);
 	th = skb_put_zero(syn, sizeof(*th) + XSP_OPT_SPACE);
-	skb_set_transport_header(syn, p->thoff);
 	th->source = ath->source;
 	th->dest = ath->dest;
 	th->seq = htonl(rw->isn);
@@ -921,7 +926,8 @@ static unsigned int xsp_ack(struct xsp_net *xn, const struct xsp_af *af,
 	xsp_inc(xn, af->fam, XSYNPROXY_STAT_COOKIE_VALID);
 
 	/* What the stack drops before TCP, it drops with us too. */
-	if (af->route_input(skb, state->in, p) != XSP_ROUTE_LOCAL ||
+	if (p->l3_refused ||
+	    af->route_input(skb, state->in, p) != XSP_ROUTE_LOCAL ||
 	    !af->policy_ok(sk, skb))
 		return xsp_step_aside(xn, af, XSYNPROXY_STAT_ACK_REJECTED);
 	return xsp_replay(xn, af, skb, p, &o, &aopts, &rw, state);

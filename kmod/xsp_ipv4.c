@@ -65,6 +65,7 @@ static bool xsp4_parse(struct sk_buff *skb, const struct nf_hook_state *state,
 	p->dsfield = iph->tos;
 	p->l3opts = iph->ihl > 5;
 	p->srcroute = p->l3opts && xsp4_has_srcroute(iph);
+	p->l3_refused = false;
 	if (state->hook == NF_INET_LOCAL_IN) {
 		/* Reassembled by now: ip_defrag() left its mark. */
 		p->frag = IPCB(skb)->frag_max_size;

@@ -31,6 +31,105 @@
 #endif
 
 /*
+ * A destination options header as ip6_parse_tlv() takes it: padding of at
+ * most 7 bytes of zeroes in a row, at most max_dst_opts_cnt other options
+ * (a negative count: no unknown one at all), each of them unknown to the
+ * stack with the "skip" action. Anything else it drops, often with a
+ * parameter problem; the home address option it processes (MIPv6).
+ */
+static bool xsp6_destopts_ok(const struct sk_buff *skb, unsigned int off,
+			     unsigned int len, const struct net *net)
+{
+	int max = READ_ONCE(net->ipv6.sysctl.max_dst_opts_cnt);
+	unsigned int padlen = 0, count = 0, end = off + len;
+	bool unknown_ok = max >= 0;
+	u8 buf[2];
+
+	if (len > READ_ONCE(net->ipv6.sysctl.max_dst_opts_len))
+		return false;
+	max = abs(max);
+	for (off += 2; off < end; ) {
+		const u8 *o = skb_header_pointer(skb, off, min(2U, end - off), buf);
+		unsigned int optlen, i;
+		u8 c;
+
+		if (!o)
+			return false;
+		if (o[0] == IPV6_TLV_PAD1) {
+			if (++padlen > 7)
+				return false;
+			off++;
+			continue;
+		}
+		if (end - off < 2)
+			return false;
+		optlen = o[1] + 2;
+		if (optlen > end - off)
+			return false;
+		if (o[0] == IPV6_TLV_PADN) {
+			padlen += optlen;
+			if (padlen > 7)
+				return false;
+			for (i = 2; i < optlen; i++)
+				if (skb_copy_bits(skb, off + i, &c, 1) || c)
+					return false;
+		} else {
+			if (++count > max || !unknown_ok || (o[0] & 0xc0) ||
+			    o[0] == IPV6_TLV_HAO)
+				return false;
+			padlen = 0;
+		}
+		off += optlen;
+	}
+	return true;
+}
+
+/*
+ * Whether ip6_input would hand the segment behind this header chain to TCP
+ * as it is: hop-by-hop first only (ip6_rcv_core() checked its options),
+ * destination options it accepts, routing headers with no segment left
+ * that it does not process (types 2, 3 and 4 it does). Anything else
+ * (AH, a fragment header, a refused chain) is the stack's to judge.
+ */
+static bool xsp6_chain_ok(const struct sk_buff *skb, const struct net *net)
+{
+	unsigned int off = skb_network_offset(skb) + sizeof(struct ipv6hdr);
+	u8 nexthdr = ipv6_hdr(skb)->nexthdr;
+	bool first = true;
+
+	while (nexthdr != IPPROTO_TCP) {
+		struct ipv6_rt_hdr _h;
+		const struct ipv6_rt_hdr *h;
+
+		h = skb_header_pointer(skb, off, sizeof(_h), &_h);
+		if (!h)
+			return false;
+		switch (nexthdr) {
+		case NEXTHDR_HOP:
+			if (!first)
+				return false;
+			break;
+		case NEXTHDR_DEST:
+			if (!xsp6_destopts_ok(skb, off, ipv6_optlen(h), net))
+				return false;
+			break;
+		case NEXTHDR_ROUTING:
+			if (h->segments_left || h->type == IPV6_SRCRT_TYPE_2 ||
+			    h->type == IPV6_SRCRT_TYPE_3 ||
+			    h->type == IPV6_SRCRT_TYPE_4)
+				return false;
+			break;
+		default:
+			return false;
+		}
+		nexthdr = h->nexthdr;
+		off += ipv6_optlen(h);
+		first = false;
+	}
+	return true;
+}
+
+/*
  * Find the TCP header behind any extension headers, as the stack does; a
  * truncated or looping chain is not ours (the stack drops it). A fragment
  * header, or a reassembled packet, marks @p->frag: a SYN that came that
@@ -69,6 +168,8 @@ static bool xsp6_parse(struct sk_buff *skb, const struct nf_hook_state *state,
 	p->dsfield = ipv6_get_dsfield(ip6h);
 	p->l3opts = ip6h->nexthdr != IPPROTO_TCP;
 	p->srcroute = false;
+	p->l3_refused = p->l3opts && !p->frag &&
+			!xsp6_chain_ok(skb, state->net);
 	if (state->hook == NF_INET_LOCAL_IN) {
 		p->dif = inet6_iif(skb);
 		p->sdif = inet6_sdif(skb);
