@@ -60,8 +60,11 @@ slab_kb()
 flood()
 {
 	if [ "$XSP_FAMILY" = 6 ]; then
+		# hping3 --flood's rate in the guest (about 20k/s), so that both
+		# families meet the same flood: at synflood's full rate the
+		# kernel's own SYN path, after rmmod, starves the one vCPU.
 		xsp_synflood "$CLIENT" veth-c "$SERVER" veth-s -d $SERVER_IP -p 80 \
-			-t "$1" >"$XSP_TMP/synflood.json"
+			-r 20000 -t "$1" >"$XSP_TMP/synflood.json"
 	else
 		ip netns exec "$CLIENT" timeout "$1" hping3 -q --flood --rand-source \
 			-S -p 80 $SERVER_IP >/dev/null 2>&1
