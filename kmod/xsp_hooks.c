@@ -663,13 +663,9 @@ static struct sk_buff *xsp_build_syn(const struct xsp_af *af,
 		return NULL;
 	}
 #endif
-	/*
-	 * The ACK's transport header stays where the stack left it: IPv6
-	 * extension headers after hop-by-hop are still the stack's to walk
-	 * (ip6_protocol_deliver_rcu() starts there), as for the ACK.
-	 */
 	__skb_trim(syn, p->thoff);
 	th = skb_put_zero(syn, sizeof(*th) + XSP_OPT_SPACE);
+	skb_set_transport_header(syn, p->thoff);
 	th->source = ath->source;
 	th->dest = ath->dest;
 	th->seq = htonl(rw->isn);

@@ -371,6 +371,19 @@ static void xsp6_finish_syn(struct sk_buff *skb, unsigned int thoff)
 
 	ip6h->payload_len = htons(skb->len - skb_network_offset(skb) -
 				  sizeof(*ip6h));
+	/*
+	 * The transport header where ip6_rcv_core() leaves it, past a
+	 * hop-by-hop header only: the stack walks the other extension
+	 * headers from there (ip6_protocol_deliver_rcu()); pointing it at
+	 * TCP made it parse TCP as one and drop the SYN.
+	 */
+	if (ip6h->nexthdr == NEXTHDR_HOP)
+		skb_set_transport_header(skb, skb_network_offset(skb) +
+					 sizeof(*ip6h) +
+					 ipv6_optlen((struct ipv6_opt_hdr *)(ip6h + 1)));
+	else if (ip6h->nexthdr != IPPROTO_TCP)
+		skb_set_transport_header(skb, skb_network_offset(skb) +
+					 sizeof(*ip6h));
 	/* A SYN asking for ECN is not ECN-capable itself (RFC 3168 6.1.1). */
 	ipv6_change_dsfield(ip6h, (u8)~INET_ECN_MASK, 0);
 	th->check = 0;
