@@ -105,8 +105,18 @@ def moved(before, after, family=None):
             if after[f][k] != v}
 
 
+_sports = set()
+
+
 def sport():
-    return random.randint(20000, 60000)
+    """A source port not handed out before in this run: a forged ACK from
+    the port of a connection an earlier case left established would reach
+    that socket instead of the cookie check."""
+    while True:
+        sp = random.randint(20000, 60000)
+        if sp not in _sports:
+            _sports.add(sp)
+            return sp
 
 
 def syn(dport, sp, seq, opts, flags="S", tos=0):
