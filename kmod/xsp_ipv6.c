@@ -223,18 +223,21 @@ static bool xsp6_dst_local(struct net *net, struct sk_buff *skb,
 }
 
 /*
- * PRE_ROUTING: ip6_rcv_core() already dropped multicast, loopback and
- * v4-mapped sources; the route says local or not. LOCAL_IN: what
- * tcp_v6_conn_request() refuses.
+ * ip6_rcv_core() already dropped multicast and loopback sources, but not
+ * v4-mapped ones, which tcp_v6_conn_request() refuses: no cookie is ever
+ * minted for them, so neither a SYN nor an ACK from one is ours. Then
+ * PRE_ROUTING: the route says local or not; LOCAL_IN: a unicast
+ * destination, as tcp_v6_conn_request() wants.
  */
 static enum xsp_route xsp6_route_input(struct sk_buff *skb,
 				       const struct net_device *in,
 				       const struct xsp_pkt *p)
 {
+	if (ipv6_addr_v4mapped(&p->t.saddr.v6))
+		return XSP_ROUTE_OTHER;
 	if (!skb_dst(skb))
 		return xsp6_lookup_input(dev_net(in), skb, in);
-	if (!ipv6_unicast_destination(skb) ||
-	    ipv6_addr_v4mapped(&p->t.saddr.v6))
+	if (!ipv6_unicast_destination(skb))
 		return XSP_ROUTE_OTHER;
 	return XSP_ROUTE_LOCAL;
 }

@@ -570,9 +570,9 @@ def test_ipv6_rejected_chains():
 
 
 def test_ipv6_sources():
-    """Sources the stack never answers (ip6_rcv_core() drops multicast,
-    loopback and v4-mapped sources, and there is no route to ::): no
-    SYN-ACK, and the module answers none."""
+    """Sources the stack never answers (ip6_rcv_core() drops multicast and
+    loopback sources, tcp_v6_conn_request() refuses v4-mapped ones, and
+    there is no route to ::): no SYN-ACK, and the module answers none."""
     for src in ("ff02::1", "::", "::1", "::ffff:" + x.CLIENT4):
         before = x.stats()
         sp = x.sport()
