@@ -131,9 +131,11 @@ static bool xsp6_chain_ok(const struct sk_buff *skb, const struct net *net)
 
 /*
  * Find the TCP header behind any extension headers, as the stack does; a
- * truncated or looping chain is not ours (the stack drops it). A fragment
- * header, or a reassembled packet, marks @p->frag: a SYN that came that
- * way is never answered.
+ * truncated or looping chain is not ours (the stack drops it). Nor is a
+ * segment behind AH on this pass: like an IPv4 one, it comes through the
+ * hooks again once xfrm6 has checked and stripped AH, and is judged then
+ * (counted once). A fragment header, or a reassembled packet, marks
+ * @p->frag: a SYN that came that way is never answered.
  */
 static bool xsp6_parse(struct sk_buff *skb, const struct nf_hook_state *state,
 		       struct xsp_pkt *p)
@@ -149,7 +151,11 @@ static bool xsp6_parse(struct sk_buff *skb, const struct nf_hook_state *state,
 				 &nexthdr, &frag_off);
 	if (thoff < 0 || nexthdr != IPPROTO_TCP || frag_off & htons(~0x7))
 		return false;
+	if (ip6h->nexthdr != IPPROTO_TCP &&
+	    ipv6_find_hdr(skb, &off, NEXTHDR_AUTH, NULL, NULL) >= 0)
+		return false;
 	p->thoff = thoff;
+	off = 0;
 	p->frag = IP6CB(skb)->flags & IP6SKB_FRAGMENTED ||
 		  (ip6h->nexthdr != IPPROTO_TCP &&
 		   ipv6_find_hdr(skb, &off, NEXTHDR_FRAGMENT, NULL, NULL) >= 0);

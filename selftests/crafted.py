@@ -569,6 +569,32 @@ def test_ipv6_rejected_chains():
                  f"moved={x.moved(before, after)}")
 
 
+def test_ipv6_ah():
+    """A SYN behind AH (an SPI with no SA here): like an IPv4 one, the
+    segment is xfrm6's to check first, and only what comes out of it (here
+    nothing) is the module's to judge. No SYN-ACK, no counter moves (it
+    was counted as an unsupported SYN on its first pass, then again
+    after xfrm)."""
+    sp = x.sport()
+    ip = x.ip(nh=51)
+    tcp = bytearray(raw(TCP(sport=sp, dport=PORT, seq=7, flags="S",
+                            options=opts_for(ws=7, sack=True),
+                            window=64240)))
+    tcp[16:18] = b"\0\0"
+    tcp[16:18] = in6_chksum(6, IPv6(raw(ip)), bytes(tcp)).to_bytes(2, "big")
+    # next header TCP, length (24 / 4 - 2), SPI, sequence, 96-bit ICV
+    ah = bytes([6, 4, 0, 0]) + (0x5eed).to_bytes(4, "big") + \
+        (1).to_bytes(4, "big") + bytes(12)
+    before = x.stats()
+    got = exchange(ip / Raw(ah + bytes(tcp)), sp)
+    after = x.stats()
+    m = x.moved(before, after)
+    o = x.moved(before, after, x.OTHER_FAMILY)
+    x.result(not synacks(got) and not m and not o,
+             "SYN behind AH without an SA: no SYN-ACK, no counter",
+             f"replies={[p.summary() for p in got]} moved={m} {o}")
+
+
 def test_ipv6_sources():
     """Sources the stack never answers (ip6_rcv_core() drops multicast and
     loopback sources, tcp_v6_conn_request() refuses v4-mapped ones, and
@@ -610,6 +636,7 @@ def run_family():
         test_ipv6_fragments()
         test_ipv6_bad_chains()
         test_ipv6_rejected_chains()
+        test_ipv6_ah()
         test_ipv6_sources()
     test_families_apart(start)
 
