@@ -10,6 +10,10 @@
 #                       dnat :8080 -> 172.17.0.2:80            echo on :80
 #                       docker-proxy on :8080
 #
+# Every test runs over IPv4 and again over IPv6 (fd00:1::1, fd00:1::2,
+# docker0 fd00:17::1/64, container fd00:17::2: Docker's ip6tables rules,
+# Kubernetes' dual-stack services).
+#
 # Verdicts:
 # - 8080 protected on the host: stepped aside from. The DNATed SYN is
 #   routed to FORWARD and never reaches the LOCAL_IN hook, so not even
@@ -29,6 +33,7 @@
 #   each answered with a cookie and rewritten in the container, 0 invalid.
 source "$(dirname "$0")/lib.sh"
 
+FAMILIES="4 6"
 TESTS="
 	test_dnat_established
 	test_dnat_new
@@ -37,27 +42,40 @@ TESTS="
 	test_protect_in_container
 "
 
-CLIENT_IP=10.0.1.1
-HOST_IP=10.0.1.2
-CONT_IP=172.17.0.2
 PROTECTED=(syn_recv syn_answered ack_recv cookie_valid syn_replayed synack_rewritten)
+
+# The family's addresses: HOST_IP/HOST_HOST (the client's view; the second
+# as socat wants it), CONT_IP/CONT_HOST, the bridge's BR_IP/BR_NET, and NAT
+# the nft family of the NAT table.
+addresses()
+{
+	if [ "$XSP_FAMILY" = 6 ]; then
+		HOST_IP=fd00:1::2 HOST_HOST="[fd00:1::2]"
+		CONT_IP=fd00:17::2 CONT_HOST="[fd00:17::2]"
+		BR_IP=fd00:17::1 BR_NET=fd00:17::/64 NAT=ip6 LO_NET=::1
+	else
+		HOST_IP=10.0.1.2 HOST_HOST=10.0.1.2
+		CONT_IP=172.17.0.2 CONT_HOST=172.17.0.2
+		BR_IP=172.17.0.1 BR_NET=172.17.0.0/16 NAT=ip LO_NET=127.0.0.0/8
+	fi
+}
 
 # Docker's rules for `docker run -p 8080:80`, in nft.
 nft_rules()
 {
 	ip netns exec "$HOST" nft -f - <<NFT
-table ip xsp_nat {
+table $NAT xsp_nat {
 	chain prerouting {
 		type nat hook prerouting priority dstnat;
-		fib daddr type local iifname != "docker0" tcp dport 8080 dnat to $CONT_IP:80
+		fib daddr type local iifname != "docker0" tcp dport 8080 dnat to $CONT_HOST:80
 	}
 	chain output {
 		type nat hook output priority -100;
-		ip daddr != 127.0.0.0/8 fib daddr type local tcp dport 8080 dnat to $CONT_IP:80
+		$NAT daddr != $LO_NET fib daddr type local tcp dport 8080 dnat to $CONT_HOST:80
 	}
 	chain postrouting {
 		type nat hook postrouting priority srcnat;
-		ip saddr 172.17.0.0/16 oifname != "docker0" masquerade
+		$NAT saddr $BR_NET oifname != "docker0" masquerade
 	}
 }
 NFT
@@ -68,11 +86,12 @@ iptables_legacy_rules()
 {
 	local ipt="ip netns exec $HOST iptables-legacy -w -t nat"
 
+	[ "$XSP_FAMILY" = 6 ] && ipt="ip netns exec $HOST ip6tables-legacy -w -t nat"
 	$ipt -N DOCKER &&
 		$ipt -A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER &&
-		$ipt -A OUTPUT ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j DOCKER &&
-		$ipt -A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE &&
-		$ipt -A DOCKER ! -i docker0 -p tcp --dport 8080 -j DNAT --to-destination $CONT_IP:80
+		$ipt -A OUTPUT ! -d $LO_NET -m addrtype --dst-type LOCAL -j DOCKER &&
+		$ipt -A POSTROUTING -s $BR_NET ! -o docker0 -j MASQUERADE &&
+		$ipt -A DOCKER ! -i docker0 -p tcp --dport 8080 -j DNAT --to-destination $CONT_HOST:80
 }
 
 # setup nft|iptables-legacy: the host, its bridge, the container, the
@@ -83,6 +102,7 @@ setup()
 	local rules=${1:-nft} l
 
 	rm -f "$XSP_TMP/peers"
+	addresses
 	xsp_load || return 1
 	modprobe nf_conntrack || return 1
 	setup_ns CLIENT HOST CONT || return 1
@@ -90,35 +110,45 @@ setup()
 	ip link add eth0 netns "$CONT" type veth peer name veth-ct netns "$HOST" || return 1
 	ip -n "$HOST" link add docker0 type bridge || return 1
 	ip -n "$HOST" link set veth-ct master docker0
-	ip -n "$CLIENT" addr add $CLIENT_IP/24 dev veth-c
-	ip -n "$HOST" addr add $HOST_IP/24 dev veth-h
+	ip -n "$CLIENT" addr add 10.0.1.1/24 dev veth-c
+	ip -n "$HOST" addr add 10.0.1.2/24 dev veth-h
 	ip -n "$HOST" addr add 172.17.0.1/16 dev docker0
-	ip -n "$CONT" addr add $CONT_IP/16 dev eth0
+	ip -n "$CONT" addr add 172.17.0.2/16 dev eth0
+	ip -n "$CLIENT" addr add fd00:1::1/64 dev veth-c nodad
+	ip -n "$HOST" addr add fd00:1::2/64 dev veth-h nodad
+	ip -n "$HOST" addr add fd00:17::1/64 dev docker0 nodad
+	ip -n "$CONT" addr add fd00:17::2/64 dev eth0 nodad
 	for l in "$CLIENT veth-c" "$HOST veth-h" "$HOST veth-ct" "$HOST docker0" "$CONT eth0"; do
 		ip -n "${l% *}" link set "${l#* }" up
 		ip netns exec "${l% *}" ethtool -K "${l#* }" tx off >/dev/null 2>&1
 	done
 	ip -n "$CONT" route add default via 172.17.0.1
+	ip -n "$CONT" -6 route add default via fd00:17::1
 	ip netns exec "$HOST" sysctl -qw net.ipv4.ip_forward=1
+	ip netns exec "$HOST" sysctl -qw net.ipv6.conf.all.forwarding=1
 	case $rules in
 	nft) nft_rules || return 1 ;;
 	iptables-legacy) iptables_legacy_rules || return 1 ;;
 	esac
-	bg "$CONT" socat -T300 -t10 TCP-LISTEN:80,reuseaddr,fork \
+	bg "$CONT" socat -T300 -t10 $SOCAT_LISTEN:80,reuseaddr,fork \
 		SYSTEM:"echo \$SOCAT_PEERADDR >>$XSP_TMP/peers; exec cat"
-	bg "$HOST" socat -T300 -t10 TCP-LISTEN:8080,reuseaddr,fork TCP:$CONT_IP:80
+	bg "$HOST" socat -T300 -t10 $SOCAT_LISTEN:8080,reuseaddr,fork "TCP:$CONT_HOST:80"
 	wait_listen "$CONT" 80 && wait_listen "$HOST" 8080 || return 1
 	wait_for ip netns exec "$CLIENT" ping -c1 -W1 $HOST_IP &&
 		wait_for ip netns exec "$HOST" ping -c1 -W1 $CONT_IP
 }
 
-# peers_from ADDR N: the container saw N connections, all from ADDR.
+# peers_from ADDR N: the container saw N connections, all from ADDR
+# (socat writes an IPv6 peer in full, in brackets).
 peers_from()
 {
-	local got
+	local got want=$1
+
+	[ "$XSP_FAMILY" = 6 ] &&
+		want=[$(python3 -c "import ipaddress; print(ipaddress.ip_address('$1').exploded)")]
 
 	got=$(sort "$XSP_TMP/peers" 2>/dev/null | uniq -c | awk '{print $2 "x" $1}' | xargs)
-	[ "$got" = "$1x$2" ] && return 0
+	[ "$got" = "${want}x$2" ] && return 0
 	echo "the container saw connections from: ${got:-nobody}, not $2 from $1"
 	return 1
 }
@@ -131,7 +161,7 @@ dnat_case()
 	local msg
 
 	setup "$1" || { check_err 1 "setup"; return; }
-	long_conn_open "$CLIENT" $HOST_IP 8080
+	long_conn_open "$CLIENT" "$HOST_HOST" 8080
 	long_conn_echo before
 	check_err $? "no echo through the DNAT before ports add"
 	synctl -n "$HOST" ports add 8080 && xsp_stats_snapshot "$HOST" "$XSP_TMP/s0"
@@ -139,7 +169,7 @@ dnat_case()
 	long_conn_echo after-1 && long_conn_echo after-2
 	check_err $? "the DNATed connection died after ports add"
 	[ "$2" = established ] && return
-	msg=$(tcp_echoes "$CLIENT" $HOST_IP 8080 5)
+	msg=$(tcp_echoes "$CLIENT" "$HOST_HOST" 8080 5)
 	check_err $? "$msg"
 	msg=$(peers_from $CLIENT_IP 6)
 	check_err $? "$msg"
@@ -165,7 +195,7 @@ test_dnat_new()
 
 test_dnat_iptables_legacy()
 {
-	require_cmd iptables-legacy
+	require_cmd iptables-legacy ip6tables-legacy
 	dnat_case iptables-legacy new
 	log_test "iptables-legacy DNAT (Docker's rules): old and new connections, host counters still"
 }
@@ -177,14 +207,14 @@ test_redirect_local()
 	local msg
 
 	setup nft || { check_err 1 "setup"; log_test "REDIRECT to a local listener"; return; }
-	ip netns exec "$HOST" nft add rule ip xsp_nat prerouting tcp dport 81 redirect to :8080
+	ip netns exec "$HOST" nft add rule $NAT xsp_nat prerouting tcp dport 81 redirect to :8080
 	check_err $? "redirect rule"
 	synctl -n "$HOST" ports add 8080 && xsp_stats_snapshot "$HOST" "$XSP_TMP/s0"
 	check_err $? "ports add 8080 on the host"
-	msg=$(tcp_echoes "$CLIENT" $HOST_IP 81 3)
+	msg=$(tcp_echoes "$CLIENT" "$HOST_HOST" 81 3)
 	check_err $? "redirected: $msg"
 	# The proxy reached the container from the host's docker0 address.
-	msg=$(peers_from 172.17.0.1 3)
+	msg=$(peers_from $BR_IP 3)
 	check_err $? "$msg"
 	msg=$(xsp_expect_moved "$HOST" "$XSP_TMP/s0" 3 syn_recv syn_nat)
 	check_err $? "host: $msg"
@@ -215,6 +245,7 @@ table inet xsp_fw {
 		ct state invalid counter drop
 		iif lo accept
 		icmp type echo-request accept
+		meta l4proto ipv6-icmp accept
 		tcp dport 8080 ct state new accept
 	}
 }
@@ -222,7 +253,7 @@ NFT
 	check_err $? "host ruleset"
 	ip netns exec "$HOST" sysctl -qw net.netfilter.nf_conntrack_tcp_be_liberal=0
 	check_err $? "be_liberal=0"
-	long_conn_open "$CLIENT" $HOST_IP 8080
+	long_conn_open "$CLIENT" "$HOST_HOST" 8080
 	long_conn_echo before
 	check_err $? "no echo through the DNAT before ports add"
 	synctl -n "$CONT" ports add 80 && xsp_stats_snapshot "$CONT" "$XSP_TMP/s0" &&
@@ -231,7 +262,7 @@ NFT
 	long_conn_echo after
 	check_err $? "the connection opened before ports add in the container died"
 	t0=$SECONDS
-	msg=$(tcp_echoes "$CLIENT" $HOST_IP 8080 $n)
+	msg=$(tcp_echoes "$CLIENT" "$HOST_HOST" 8080 $n)
 	check_err $? "$msg"
 	log_info "$msg in $((SECONDS - t0)) s"
 	msg=$(peers_from $CLIENT_IP $((n + 1)))
@@ -243,7 +274,8 @@ NFT
 	invalid=$(ip netns exec "$HOST" nft list ruleset | grep -o 'invalid counter packets [0-9]*' | awk '{s += $4} END {print s + 0}')
 	[ "$invalid" = 0 ]
 	check_err $? "$invalid packets were invalid for the host's conntrack"
-	entries=$(ip netns exec "$HOST" conntrack -L -p tcp --orig-port-dst 8080 --status ASSURED 2>/dev/null | wc -l)
+	entries=$(ip netns exec "$HOST" conntrack -L -f ipv$XSP_FAMILY -p tcp --orig-port-dst 8080 \
+		--status ASSURED 2>/dev/null | wc -l)
 	[ "$entries" -ge "$n" ]
 	check_err $? "only $entries of $n connections ASSURED in the host's conntrack"
 	log_test "recipe: port protected in the container, $n connections through the host's DNAT and stateful ruleset"

@@ -3,7 +3,8 @@
 #
 # IPsec transport mode between client and server: static ESP SAs
 # (AES-CBC, HMAC-SHA1-96, fixed keys) and policies requiring ESP for all
-# TCP between the two hosts, both ways (ICMP stays in the clear).
+# TCP between the two hosts, both ways (ICMP stays in the clear); and the
+# same with AH (HMAC-SHA1-96). Every test over IPv4 and again over IPv6.
 #
 # Verdict: protected. The client's SYN arrives as ESP, is decrypted and
 # walks PRE_ROUTING and LOCAL_IN with its secpath, so the module answers it
@@ -18,11 +19,16 @@
 # the module sees it at LOCAL_IN, counts syn_policy and leaves it to the
 # stack, which drops it as it does with the port unprotected: no answer,
 # encrypted or not.
+# With AH, the module judges the segment once xfrm has checked and
+# stripped AH, as with ESP: over IPv6, where AH is an extension header in
+# front of TCP, the SYN is not judged (nor counted) on its first pass.
 source "$(dirname "$0")/lib.sh"
 source "$XSP_SELFTESTS/xsp_helpers.bash"
 
+FAMILIES="4 6"
 TESTS="
 	test_transport
+	test_transport_ah
 	test_plaintext_syn
 "
 
@@ -34,33 +40,35 @@ AUTH1=0x0102030405060708090a0b0c0d0e0f1011121314
 ENC2=0xffeeddccbbaa99887766554433221100
 AUTH2=0x1415161718191a1b1c1d1e1f2021222324252627
 
-# xfrm_side NETNS LOCAL REMOTE: the SAs and the TCP policies of one end
-# (reqid 1: client to server, 2: back).
+# xfrm_side NETNS LOCAL REMOTE [esp|ah]: the SAs and the TCP policies of
+# one end (reqid 1: client to server, 2: back).
 xfrm_side()
 {
-	local ns=$1 l=$2 r=$3 out=1 in=2
+	local ns=$1 l=$2 r=$3 proto=${4:-esp} out=1 in=2 enc1=() enc2=()
 
 	[ "$l" = $SERVER_IP ] && out=2 in=1
+	[ "$proto" = esp ] && enc1=(enc 'cbc(aes)' "$ENC1") enc2=(enc 'cbc(aes)' "$ENC2")
 
-	ip -n "$ns" xfrm state add src $CLIENT_IP dst $SERVER_IP proto esp \
+	ip -n "$ns" xfrm state add src $CLIENT_IP dst $SERVER_IP proto "$proto" \
 		spi 0x100 reqid 1 mode transport \
-		enc 'cbc(aes)' $ENC1 auth-trunc 'hmac(sha1)' $AUTH1 96 || return 1
-	ip -n "$ns" xfrm state add src $SERVER_IP dst $CLIENT_IP proto esp \
+		"${enc1[@]}" auth-trunc 'hmac(sha1)' $AUTH1 96 || return 1
+	ip -n "$ns" xfrm state add src $SERVER_IP dst $CLIENT_IP proto "$proto" \
 		spi 0x200 reqid 2 mode transport \
-		enc 'cbc(aes)' $ENC2 auth-trunc 'hmac(sha1)' $AUTH2 96 || return 1
+		"${enc2[@]}" auth-trunc 'hmac(sha1)' $AUTH2 96 || return 1
 	ip -n "$ns" xfrm policy add src "$l" dst "$r" proto tcp dir out \
-		tmpl src "$l" dst "$r" proto esp reqid $out mode transport || return 1
+		tmpl src "$l" dst "$r" proto "$proto" reqid $out mode transport || return 1
 	ip -n "$ns" xfrm policy add src "$r" dst "$l" proto tcp dir in \
-		tmpl src "$r" dst "$l" proto esp reqid $in mode transport
+		tmpl src "$r" dst "$l" proto "$proto" reqid $in mode transport
 }
 
+# setup [esp|ah]
 setup()
 {
 	xsp_load || return 1
 	setup_pair || return 1
-	xfrm_side "$CLIENT" $CLIENT_IP $SERVER_IP || return 1
-	xfrm_side "$SERVER" $SERVER_IP $CLIENT_IP || return 1
-	bg "$SERVER" socat -T60 -t10 TCP-LISTEN:$PORT,reuseaddr,fork EXEC:cat
+	xfrm_side "$CLIENT" $CLIENT_IP $SERVER_IP "${1:-esp}" || return 1
+	xfrm_side "$SERVER" $SERVER_IP $CLIENT_IP "${1:-esp}" || return 1
+	bg "$SERVER" socat -T60 -t10 $SOCAT_LISTEN:$PORT,reuseaddr,fork EXEC:cat
 	wait_listen "$SERVER" $PORT
 }
 
@@ -121,7 +129,7 @@ test_transport()
 	[ "$plain" = 0 ]
 	check_err $? "$plain plaintext TCP packets on the wire"
 	esp=$(cap_count wire "$t0" "$t1" "src $SERVER_IP and esp")
-	synacks=$(esp_decrypt wire "$t0" "$t1" | grep -c "^[0-9.]* IP $SERVER_IP > .*: $PORT > [0-9]*: Flags \[S\.\]")
+	synacks=$(esp_decrypt wire "$t0" "$t1" | grep -c "^[0-9.]* IP6\? $SERVER_IP > .*: $PORT > [0-9]*: Flags \[S\.\]")
 	log_info "from the server after ports add: $esp ESP packets, $synacks of them SYN-ACKs (decrypted)"
 	esp_decrypt wire "$t0" "$t1" | grep -m3 'Flags \[S\.\]' | sed 's/^/#   /'
 	[ "$synacks" -ge $((NCONN + 1)) ]
@@ -129,19 +137,66 @@ test_transport()
 	log_test "transport mode: before/after ports add, cookie SYN-ACKs leave encrypted"
 }
 
+# The same over AH: the segments are in the clear behind AH; the module
+# answers each SYN once xfrm has checked it, and counts it once.
+test_transport_ah()
+{
+	local t0 t1 sum c d synacks recv answered
+
+	require_cmd tcpdump
+	setup ah || { check_err 1 "setup"; log_test "transport mode, AH"; return; }
+	cap_start wire "$CLIENT" veth-c
+	synctl -n "$SERVER" ports add $PORT || { check_err 1 "ports add"; log_test "transport mode, AH"; return; }
+	xsp_stats_snapshot "$SERVER" "$XSP_TMP/s0"
+	t0=$(now)
+	sum=$(many_conns "$CLIENT" $SERVER_IP $PORT $NCONN)
+	check_err $? "new connections over AH failed: $sum"
+	log_info "$NCONN connections: $sum"
+	long_start after "$CLIENT" $SERVER_IP $PORT
+	check_err $? "a connection after ports add did not echo"
+	long_stop after
+	check_err $? "the connection after ports add lost an echo"
+	t1=$(now)
+	cap_stop wire
+
+	for c in syn_answered synack_rewritten; do
+		d=$(xsp_stat_delta $c "$XSP_TMP/s0" "$SERVER")
+		[ "${d:-0}" -ge $((NCONN + 1)) ]
+		check_err $? "$c moved by ${d:-?}, want >= $((NCONN + 1))"
+	done
+	for c in cookie_invalid replay_failed syn_policy ack_rejected syn_unsupported synack_reused; do
+		d=$(xsp_stat_delta $c "$XSP_TMP/s0" "$SERVER")
+		[ "$d" = 0 ]
+		check_err $? "$c moved by ${d:-?}"
+	done
+	recv=$(xsp_stat_delta syn_recv "$XSP_TMP/s0" "$SERVER")
+	answered=$(xsp_stat_delta syn_answered "$XSP_TMP/s0" "$SERVER")
+	[ "$recv" = "$answered" ]
+	check_err $? "syn_recv moved by $recv for $answered SYNs answered (counted twice?)"
+	log_info "module: $(xsp_stats_changed "$XSP_TMP/s0" "$SERVER")"
+	synacks=$(cap_read wire "$t0" "$t1" | grep -c "^[0-9.]* IP6\? $SERVER_IP > .*AH(.*: $PORT > [0-9]*: Flags \[S\.\]")
+	log_info "SYN-ACKs from the server behind AH: $synacks"
+	cap_read wire "$t0" "$t1" | grep -m2 'Flags \[S\.\]' | sed 's/^/#   /'
+	[ "$synacks" -ge $((NCONN + 1)) ]
+	check_err $? "$synacks SYN-ACKs behind AH from the server, want >= $((NCONN + 1))"
+	log_test "transport mode, AH: cookie SYN-ACKs leave behind AH, each SYN judged (and counted) once"
+}
+
 # plain_probe: a connect from the client with its outbound TCP policy
 # removed (the SYNs go out in the clear); true if it connected.
 plain_probe()
 {
 	ip netns exec "$CLIENT" socat -T2 /dev/null \
-		TCP:$SERVER_IP:$PORT,connect-timeout=2 2>/dev/null
+		"TCP:$SERVER_HOST:$PORT,connect-timeout=2" 2>/dev/null
 }
 
 test_plaintext_syn()
 {
-	local t0 t1 t2 from syns d
+	local t0 t1 t2 from syns d syn='tcp[tcpflags] == tcp-syn'
 
 	require_cmd tcpdump
+	# tcpdump's tcp[] is IPv4 only: the flags behind a bare IPv6 header.
+	[ "$XSP_FAMILY" = 6 ] && syn='ip6[53] == 2'
 	setup || { check_err 1 "setup"; log_test "plaintext SYN"; return; }
 	ip -n "$CLIENT" xfrm policy del src $CLIENT_IP dst $SERVER_IP proto tcp dir out
 	cap_start wire "$CLIENT" veth-c
@@ -156,12 +211,12 @@ test_plaintext_syn()
 	t2=$(now)
 	cap_stop wire
 
-	syns=$(cap_count wire "$t0" "$t1" "tcp dst port $PORT and tcp[tcpflags] == tcp-syn")
+	syns=$(cap_count wire "$t0" "$t1" "tcp dst port $PORT and $syn")
 	from=$(cap_count wire "$t0" "$t1" "src $SERVER_IP and (tcp or esp)")
 	log_info "unprotected: $syns plaintext SYNs, $from packets back"
 	[ "$syns" -ge 1 ] && [ "$from" = 0 ]
 	check_err $? "unprotected: $syns plaintext SYNs, $from packets from the server"
-	syns=$(cap_count wire "$t1" "$t2" "tcp dst port $PORT and tcp[tcpflags] == tcp-syn")
+	syns=$(cap_count wire "$t1" "$t2" "tcp dst port $PORT and $syn")
 	from=$(cap_count wire "$t1" "$t2" "src $SERVER_IP and (tcp or esp)")
 	log_info "protected: $syns plaintext SYNs, $from packets back"
 	[ "$syns" -ge 1 ] && [ "$from" = 0 ]

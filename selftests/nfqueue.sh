@@ -10,7 +10,8 @@
 #   prerouting  PREROUTING, priority -150 (mangle), before NAT and before
 #               the module's ACK hook (NAT_DST + 1)
 # each without conntrack and with conntrack plus a stateful ruleset
-# (be_liberal=0, policy drop, invalid counted and dropped).
+# (be_liberal=0, policy drop, invalid counted and dropped), over IPv4 and
+# again over IPv6.
 #
 # Verdict (what the datapath must do): protected. The client's SYN reaches
 # the module's LOCAL_IN hook after the queue gave it back, and is answered
@@ -28,6 +29,7 @@
 source "$(dirname "$0")/lib.sh"
 source "$XSP_SELFTESTS/xsp_helpers.bash"
 
+FAMILIES="4 6"
 TESTS="
 	test_input
 	test_prerouting
@@ -57,7 +59,7 @@ setup()
 	esac
 	xsp_load || return 1
 	setup_pair || return 1
-	bg "$SERVER" socat -T60 -t10 TCP-LISTEN:$PORT,reuseaddr,fork EXEC:cat
+	bg "$SERVER" socat -T60 -t10 $SOCAT_LISTEN:$PORT,reuseaddr,fork EXEC:cat
 	wait_listen "$SERVER" $PORT || return 1
 	bg "$SERVER" "$NFQ" -q 0 -d 50 -s "$XSP_TMP/nfq.stats"
 	wait_for test -s "$XSP_TMP/nfq.stats" || return 1
@@ -80,6 +82,7 @@ table inet fw {
 		ct state invalid counter drop
 		iif lo accept
 		icmp type echo-request accept
+		meta l4proto ipv6-icmp accept
 		tcp dport $PORT ct state new accept
 	}
 	chain out {
@@ -88,6 +91,7 @@ table inet fw {
 		ct state invalid counter drop
 		oif lo accept
 		icmp type echo-reply accept
+		meta l4proto ipv6-icmp accept
 	}
 }
 NFT

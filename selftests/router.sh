@@ -18,6 +18,8 @@
 # - a host routing to a container over a veth with no address on its side
 #   (/32 route and proxy ARP, the Calico way): the same as the router,
 #   stepped aside from, no counter moves.
+# - the same router over IPv6 (2001:db8:1::/64, 2001:db8:2::/64): forwarded
+#   connections stepped aside from, its own listener protected.
 source "$(dirname "$0")/lib.sh"
 
 TESTS="
@@ -25,6 +27,7 @@ TESTS="
 	test_forward_new
 	test_router_listener
 	test_container_veth
+	test_ipv6
 "
 
 CLIENT_IP=10.0.1.1
@@ -183,6 +186,45 @@ test_container_veth()
 	msg=$(xsp_expect_moved "$ROUTER" "$XSP_TMP/s0" 1 "${PROTECTED[@]}")
 	check_err $? "host's own listener: $msg"
 	log_test "host forwarding to a container over a /32 veth (proxy ARP)"
+}
+
+# The router over IPv6: a connection forwarded to the backend across ports
+# add and new ones after it are left alone (ip6_forward, never LOCAL_IN;
+# the ACKs are not for a local address), the router's own IPv6 listener on
+# the same port is protected.
+test_ipv6()
+{
+	local ns msg b6=2001:db8:2::2 r6=2001:db8:1::fe
+
+	setup || { check_err 1 "setup"; log_test "IPv6 router"; return; }
+	ip -n "$CLIENT" addr add 2001:db8:1::1/64 dev veth-c nodad
+	ip -n "$ROUTER" addr add $r6/64 dev veth-rc nodad
+	ip -n "$ROUTER" addr add 2001:db8:2::fe/64 dev veth-rb nodad
+	ip -n "$BACKEND" addr add $b6/64 dev veth-b nodad
+	ip -n "$CLIENT" -6 route add default via $r6
+	ip -n "$BACKEND" -6 route add default via 2001:db8:2::fe
+	ip netns exec "$ROUTER" sysctl -qw net.ipv6.conf.all.forwarding=1
+	for ns in "$ROUTER" "$BACKEND"; do
+		bg "$ns" socat -T300 -t10 TCP6-LISTEN:443,ipv6only=1,reuseaddr,fork EXEC:cat
+	done
+	wait_for ip netns exec "$CLIENT" ping -6 -c1 -W1 $b6 ||
+		{ check_err 1 "backend not reachable over IPv6"; log_test "IPv6 router"; return; }
+	long_conn_open "$CLIENT" "[$b6]" 443
+	long_conn_echo before
+	check_err $? "no echo through the router before ports add"
+	protect "$ROUTER"
+	check_err $? "ports add on the router"
+	long_conn_echo after
+	check_err $? "the forwarded connection died after ports add on the router"
+	msg=$(tcp_echoes "$CLIENT" "[$b6]" 443 5)
+	check_err $? "through the router: $msg"
+	msg=$(xsp_expect_moved "$ROUTER" "$XSP_TMP/s0" 0)
+	check_err $? "router, forwarded: $msg"
+	msg=$(tcp_echoes "$CLIENT" "[$r6]" 443 3)
+	check_err $? "router's own listener: $msg"
+	msg=$(xsp_expect_moved "$ROUTER" "$XSP_TMP/s0" 3 "${PROTECTED[@]}")
+	check_err $? "router's own listener: $msg"
+	log_test "IPv6: forwarded connections stepped aside from, the router's own listener protected"
 }
 
 require_root

@@ -4,6 +4,9 @@
 # A server whose protected port lives in a VRF.
 #
 #   client 10.0.1.1 --- 10.0.1.2 veth-s [vrf-blue, table 10] server
+#          fd00:1::1       fd00:1::2
+#
+# Every test runs over IPv4 and again over IPv6.
 #
 # The server's main table has a decoy route to the client's subnet through
 # a dummy device: a cookie SYN-ACK routed with the main table instead of
@@ -24,6 +27,7 @@
 #   without the module.
 source "$(dirname "$0")/lib.sh"
 
+FAMILIES="4 6"
 TESTS="
 	test_vrf_bound_listener
 	test_vrf_stateful
@@ -31,8 +35,6 @@ TESTS="
 	test_default_vrf_listener
 "
 
-CLIENT_IP=10.0.1.1
-SERVER_IP=10.0.1.2
 PROTECTED=(syn_recv syn_answered ack_recv cookie_valid syn_replayed synack_rewritten)
 
 setup()
@@ -44,8 +46,10 @@ setup()
 	ip -n "$SERVER" link add vrf-blue type vrf table 10 || return 1
 	ip -n "$SERVER" link set vrf-blue up
 	ip -n "$SERVER" link set veth-s master vrf-blue || return 1
-	ip -n "$CLIENT" addr add $CLIENT_IP/24 dev veth-c
-	ip -n "$SERVER" addr add $SERVER_IP/24 dev veth-s
+	ip -n "$CLIENT" addr add $CLIENT_IP4/24 dev veth-c
+	ip -n "$SERVER" addr add $SERVER_IP4/24 dev veth-s
+	ip -n "$CLIENT" addr add $CLIENT_IP6/64 dev veth-c nodad
+	ip -n "$SERVER" addr add $SERVER_IP6/64 dev veth-s nodad
 	ip -n "$CLIENT" link set veth-c up
 	ip -n "$SERVER" link set veth-s up
 	ip netns exec "$CLIENT" ethtool -K veth-c tx off >/dev/null 2>&1
@@ -55,6 +59,7 @@ setup()
 	ip -n "$SERVER" link set dummy0 up
 	ip -n "$SERVER" addr add 10.9.9.1/24 dev dummy0
 	ip -n "$SERVER" route add 10.0.1.0/24 dev dummy0
+	ip -n "$SERVER" route add fd00:1::/64 dev dummy0
 	ip netns exec "$SERVER" sysctl -qw net.ipv4.tcp_l3mdev_accept="$1"
 	[ "${2:-}" = stateful ] && { stateful || return 1; }
 	wait_for ip netns exec "$CLIENT" ping -c1 -W1 $SERVER_IP
@@ -72,6 +77,7 @@ table inet xsp_fw {
 		ct state invalid counter drop
 		iif lo accept
 		icmp type echo-request accept
+		meta l4proto ipv6-icmp accept
 		tcp dport 443 ct state new accept
 	}
 	chain output {
@@ -86,9 +92,13 @@ NFT
 # cap_start: capture SYN-ACKs and resets on the client's link.
 cap_start()
 {
+	local flags='tcp[tcpflags]'
+
+	# tcpdump's tcp[] is IPv4 only: the flags behind a bare IPv6 header.
+	[ "$XSP_FAMILY" = 6 ] && flags='ip6[53]'
 	rm -f "$XSP_TMP/cap.err"
 	bg "$CLIENT" tcpdump -i veth-c -nn -U -w "$XSP_TMP/cap.pcap" \
-		'tcp port 443 and tcp[tcpflags] & (tcp-syn|tcp-rst) != 0' 2>"$XSP_TMP/cap.err"
+		"tcp port 443 and $flags & (tcp-syn|tcp-rst) != 0" 2>"$XSP_TMP/cap.err"
 	XSP_CAP_PID=$XSP_BG_PID
 	wait_for grep -q listening "$XSP_TMP/cap.err"
 }
@@ -115,9 +125,9 @@ protected_case()
 	local msg synacks answered invalid
 
 	setup "$3" "${4:-}" || { check_err 1 "setup"; log_test "$1"; return; }
-	bg "$SERVER" socat -T300 -t10 TCP-LISTEN:443,reuseaddr,fork$2 EXEC:cat
+	bg "$SERVER" socat -T300 -t10 $SOCAT_LISTEN:443,reuseaddr,fork$2 EXEC:cat
 	wait_listen "$SERVER" 443
-	long_conn_open "$CLIENT" $SERVER_IP 443
+	long_conn_open "$CLIENT" "$SERVER_HOST" 443
 	long_conn_echo before
 	check_err $? "no echo before ports add"
 	synctl -n "$SERVER" ports add 443 && xsp_stats_snapshot "$SERVER" "$XSP_TMP/s0"
@@ -126,7 +136,7 @@ protected_case()
 	check_err $? "the connection opened before ports add died"
 	cap_start
 	check_err $? "tcpdump did not start"
-	msg=$(tcp_echoes "$CLIENT" $SERVER_IP 443 5)
+	msg=$(tcp_echoes "$CLIENT" "$SERVER_HOST" 443 5)
 	check_err $? "$msg"
 	cap_stop
 	msg=$(xsp_expect_moved "$SERVER" "$XSP_TMP/s0" 5 "${PROTECTED[@]}")
@@ -177,7 +187,7 @@ refused()
 	local i
 
 	for ((i = 0; i < $1; i++)); do
-		ip netns exec "$CLIENT" socat -T5 - TCP:$SERVER_IP:443,connect-timeout=20 \
+		ip netns exec "$CLIENT" socat -T5 - "TCP:$SERVER_HOST:443,connect-timeout=20" \
 			</dev/null 2>&1 | grep -q 'Connection refused' || return 1
 	done
 }
@@ -189,7 +199,7 @@ test_default_vrf_listener()
 	local msg rst0 rst1 syn0
 
 	setup 0 || { check_err 1 "setup"; log_test "default-VRF listener, l3mdev_accept=0"; return; }
-	bg "$SERVER" socat -T300 -t10 TCP-LISTEN:443,reuseaddr,fork EXEC:cat
+	bg "$SERVER" socat -T300 -t10 $SOCAT_LISTEN:443,reuseaddr,fork EXEC:cat
 	wait_listen "$SERVER" 443
 	cap_start
 	refused 3
