@@ -105,13 +105,20 @@ PY
 	bg "$SERVER" python3 "$XSP_TMP/server.py" "$XSP_TMP/got" $SERVER_IP "$XSP_TMP/go"
 	wait_listen "$SERVER" 7777
 	check_err $? "listener did not start"
+	# One client at a time, each connected before the next starts: the
+	# first two fill the queue (backlog 1 holds two), the others' replays
+	# then meet a full queue. (Started together, all four replays could
+	# make request sockets before the first child was queued, the stack
+	# then dropping the overflowing ACKs instead, so nothing to count.)
 	for i in 1 2 3 4; do
 		ip netns exec "$CLIENT" python3 -c "
 import socket, time
 s = socket.create_connection(('$SERVER_IP', 7777), timeout=10)
+open('$XSP_TMP/connected$i', 'w').close()
 s.sendall(b'client$i')
 time.sleep(60)" &
 		defer "kill $! 2>/dev/null"
+		XSP_WAIT=30 wait_for test -e "$XSP_TMP/connected$i"
 	done
 	XSP_WAIT=60 wait_for replays_failed_moved
 	touch "$XSP_TMP/go"
