@@ -80,9 +80,34 @@ esp_decrypt()
 		-E "0x100@$SERVER_IP aes128-cbc-hmac96:$ENC1,0x200@$CLIENT_IP aes128-cbc-hmac96:$ENC2"
 }
 
+# counters_at_least N NAME...: each of the server's counters moved by at
+# least N since the snapshot; counters_still NAME...: each did not move.
+counters_at_least()
+{
+	local n=$1 c d
+
+	shift
+	for c in "$@"; do
+		d=$(xsp_stat_delta "$c" "$XSP_TMP/s0" "$SERVER")
+		[ "${d:-0}" -ge "$n" ]
+		check_err $? "$c moved by ${d:-?}, want >= $n"
+	done
+}
+
+counters_still()
+{
+	local c d
+
+	for c in "$@"; do
+		d=$(xsp_stat_delta "$c" "$XSP_TMP/s0" "$SERVER")
+		[ "$d" = 0 ]
+		check_err $? "$c moved by ${d:-?}"
+	done
+}
+
 test_transport()
 {
-	local t0 t1 sum c d plain esp synacks
+	local t0 t1 sum d plain esp synacks
 
 	require_cmd tcpdump
 	setup || { check_err 1 "setup"; log_test "transport mode"; return; }
@@ -109,20 +134,9 @@ test_transport()
 	t1=$(now)
 	cap_stop wire
 
-	for c in syn_answered synack_rewritten; do
-		d=$(xsp_stat_delta $c "$XSP_TMP/s0" "$SERVER")
-		[ "${d:-0}" -ge $((NCONN + 1)) ]
-		check_err $? "$c moved by ${d:-?}, want >= $((NCONN + 1))"
-	done
 	# A SYN that came over ESP has a secpath: never the SYN-ACK's buffer.
-	d=$(xsp_stat_delta synack_copy_ipsec "$XSP_TMP/s0" "$SERVER")
-	[ "${d:-0}" -ge $((NCONN + 1)) ]
-	check_err $? "synack_copy_ipsec moved by ${d:-?}, want >= $((NCONN + 1))"
-	for c in cookie_invalid replay_failed syn_policy ack_rejected synack_reused; do
-		d=$(xsp_stat_delta $c "$XSP_TMP/s0" "$SERVER")
-		[ "$d" = 0 ]
-		check_err $? "$c moved by ${d:-?}"
-	done
+	counters_at_least $((NCONN + 1)) syn_answered synack_rewritten synack_copy_ipsec
+	counters_still cookie_invalid replay_failed syn_policy ack_rejected synack_reused
 	log_info "module: $(xsp_stats_changed "$XSP_TMP/s0" "$SERVER")"
 
 	plain=$(cap_count wire "$t0" "$t1" tcp)
@@ -141,7 +155,7 @@ test_transport()
 # answers each SYN once xfrm has checked it, and counts it once.
 test_transport_ah()
 {
-	local t0 t1 sum c d synacks recv answered
+	local t0 t1 sum synacks recv answered
 
 	require_cmd tcpdump
 	setup ah || { check_err 1 "setup"; log_test "transport mode, AH"; return; }
@@ -159,16 +173,8 @@ test_transport_ah()
 	t1=$(now)
 	cap_stop wire
 
-	for c in syn_answered synack_rewritten; do
-		d=$(xsp_stat_delta $c "$XSP_TMP/s0" "$SERVER")
-		[ "${d:-0}" -ge $((NCONN + 1)) ]
-		check_err $? "$c moved by ${d:-?}, want >= $((NCONN + 1))"
-	done
-	for c in cookie_invalid replay_failed syn_policy ack_rejected syn_unsupported synack_reused; do
-		d=$(xsp_stat_delta $c "$XSP_TMP/s0" "$SERVER")
-		[ "$d" = 0 ]
-		check_err $? "$c moved by ${d:-?}"
-	done
+	counters_at_least $((NCONN + 1)) syn_answered synack_rewritten
+	counters_still cookie_invalid replay_failed syn_policy ack_rejected syn_unsupported synack_reused
 	recv=$(xsp_stat_delta syn_recv "$XSP_TMP/s0" "$SERVER")
 	answered=$(xsp_stat_delta syn_answered "$XSP_TMP/s0" "$SERVER")
 	[ "$recv" = "$answered" ]
