@@ -201,7 +201,7 @@ bn_napi_thread()
 		return 1
 	}
 	for f in /proc/[0-9]*/comm; do
-		read -r comm <"$f" 2>/dev/null || continue
+		read -r comm 2>/dev/null <"$f" || continue
 		case $comm in
 		napi/veth-fs-*) p=${f#/proc/}; p=${p%/comm} ;;
 		esac
