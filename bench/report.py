@@ -360,6 +360,7 @@ def analyse(kern, raw_dir):
 CATEGORIES = [
     ("idle", r"(safe_halt|default_idle|cpuidle|do_idle|mwait|poll_idle|acpi_idle)"),
     ("xsynproxy module (xsp_*)", r"^xsp_"),
+    ("GRO (the flood's NAPI path)", r"gro_|_gro"),
     ("nft / conntrack / synproxy", r"^(nft_|nf_ct_|nf_conntrack|__nf_conntrack|synproxy|nf_synproxy|"
      r"ipv4_conntrack|nf_nat|__nf_ct|nf_confirm|hash_conntrack|ipv4_synproxy|nf_tables|nft_do_chain)"),
     ("netfilter hook dispatch", r"^nf_hook"),
@@ -374,7 +375,8 @@ CATEGORIES = [
      r"__ip_local_out|ip_build_and_send|ip_send|xfrm_|ip_skb_dst_mtu|ipv4_default_advmss|ipv4_mtu|dst_|"
      r"neigh_|___neigh|__neigh|ip_queue_xmit|__ip_queue|ipv4_dst|rt_|__ip_select_ident|ip_idents|"
      r"ip_make_skb|inet_select_addr|ip_dst|__ip_make_skb)"),
-    ("device RX/TX (backlog queue, dummy xmit)", r"^(__netif|netif_|process_backlog|net_rx_action|"
+    ("device RX/TX (veth NAPI, backlog queue, dummy xmit)", r"^(veth_|__veth|napi_threaded|__napi_poll|"
+     r"__netif|netif_|process_backlog|net_rx_action|"
      r"__dev_queue_xmit|dev_queue_xmit|dev_hard_start_xmit|dummy_xmit|validate_xmit|skb_clone_tx_timestamp|"
      r"__napi|napi_|skb_network_protocol|eth_|dev_|rps_|enqueue_to_backlog|__skb_flow|skb_get_hash|"
      r"__skb_get_hash|get_rps_cpu|sch_direct|qdisc_|__qdisc|skb_defer|handle_softirqs|__do_softirq|"
@@ -391,6 +393,13 @@ CATEGORIES = [
 
 
 OTHER = "other (RCU, locks, interrupts, ...)"
+# the paths every defense pays for, and each defense's own
+SHARED = ["GRO (the flood's NAPI path)", "checksums", "IP receive, input route",
+          "IP output, output route, neighbour", "device RX/TX (veth NAPI, backlog queue, dummy xmit)",
+          "skb and slab allocation", "netfilter hook dispatch"]
+OWN = {"xsynproxy": ["xsynproxy module (xsp_*)"],
+       "syncookies": ["TCP stack: listener, request socket, SYN-ACK, RST"],
+       "nft": ["nft / conntrack / synproxy", "TCP stack: listener, request socket, SYN-ACK, RST"]}
 
 
 def profile(raw_dir, series, contender):
@@ -651,6 +660,30 @@ def profile_table(k):
         L.append("")
         L.append("Top symbols on CPU 1, xsynproxy: " + ", ".join(
             "`%s` %.1f%%" % (t["sym"], t["pct"]) for t in x["top"][:12]) + ".")
+    parts = {}
+    for c in cs:
+        p = profs[c]
+        us = med(F[c]["sweep"]["0"]["cpu_host_us_per_answer"])
+        if not p or not us or c == "none":
+            continue
+        sh = sum(p["categories_pct_of_busy"].get(n, 0.0) for n in SHARED) / 100.0 * us
+        own = sum(p["categories_pct_of_busy"].get(n, 0.0) for n in OWN.get(c, [])) / 100.0 * us
+        parts[c] = (sh, own, max(us - sh - own, 0.0), us)
+    if "xsynproxy" in parts:
+        xs = parts["xsynproxy"]
+        L.append("")
+        S = ["Per answered SYN at flat out, shared paths (%s) / the defense's own code / the rest: "
+             "xsynproxy %s / %s / %s µs (total %s)" % ("receive incl. GRO, IP in and out, routing, device, "
+                                                        "skb allocation, checksums, hook dispatch",
+                                                        fmt(xs[0], 2), fmt(xs[1], 2), fmt(xs[2], 2), fmt(xs[3], 2))]
+        for o in OTHERS:
+            if o in parts:
+                po = parts[o]
+                S.append("%s %s / %s / %s µs (total %s): half of its total is %s µs, %s xsynproxy's "
+                         "shared part alone (%s µs)" % (
+                             LABEL[o], fmt(po[0], 2), fmt(po[1], 2), fmt(po[2], 2), fmt(po[3], 2),
+                             fmt(po[3] / 2, 2), "below" if po[3] / 2 < xs[0] else "above", fmt(xs[0], 2)))
+        L.append("; ".join(S) + ".")
     return "\n".join(L)
 
 
@@ -816,6 +849,7 @@ def render_md(report, a, chart):
     L.append("| runs | %d per contender, kernel and family (contender order rotated and family order "
              "alternated per run); figures: median (min–max) over the runs; ratios: computed per run, "
              "then median (min–max) |" % m.get("runs", 0))
+    L.append("| listener | `bench/httpd`, listen backlog %s, per family |" % m.get("backlog"))
     L.append("| windows | %s s per measurement after %s s of warm-up; offered SYN/s: %s; forged ACKs: "
              "%s/s; legitimate fetches: %d at a fixed schedule (every %s ms) during the flat-out "
              "window, %d without a flood, %d ms timeout each; memory: %s SYNs (run %s); iperf3: %d "
