@@ -28,6 +28,10 @@
 # and writes the report.
 #
 #   bench/guest.sh [--quick] [--runs N] [--contenders "a b ..."]
+#
+# Environment (tools/vm/run passes XSP_* on): XSP_BENCH_SWEEP (offered
+# rates, the first the fixed rate, the last 0), XSP_BENCH_WIN (window of a
+# full run, s), XSP_BENCH_IPERF_SEGS.
 set -u
 BN_TOP=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=bench/lib.sh
@@ -46,7 +50,7 @@ while [ $# -gt 0 ]; do
 	shift
 done
 
-SWEEP="10000 25000 50000 0"	# offered SYN/s, 0 = flat out (last)
+SWEEP=${XSP_BENCH_SWEEP:-10000 25000 50000 0}	# offered SYN/s, 0 = flat out (last)
 if [ $QUICK = 1 ]; then
 	WARM=0.2	# generator start -> first counter snapshot
 	WIN=0.8		# measurement window, seconds
@@ -60,13 +64,13 @@ if [ $QUICK = 1 ]; then
 	PROFILE_S=0	# perf record seconds per contender (0: no profile)
 else
 	WARM=0.3
-	WIN=1.2
+	WIN=${XSP_BENCH_WIN:-1.2}
 	LEGIT_N=40
 	LEGIT_BASE_N=20
 	LEGIT_T=2000
 	MEM_SYNS=1000000
 	MEM_RUNS="1"
-	IPERF_SEGS=6
+	IPERF_SEGS=${XSP_BENCH_IPERF_SEGS:-6}
 	IPERF_SEG=0.8
 	PROFILE_S=2
 fi
