@@ -191,10 +191,12 @@ EOF
 	ip netns exec $BN_C ping -6 -c1 -W2 $BN_SIP6 >/dev/null || return 1
 }
 
-# bn_napi_thread: veth-fs's NAPI in its own kthread, pinned to the server's CPU
+# bn_napi_thread: veth-fs's NAPI in its own kthread, pinned to the server's
+# CPU (every "napi/veth-fs-*": one of a namespace still being dismantled may
+# be there too)
 bn_napi_thread()
 {
-	local f p= comm
+	local f p n=0 comm
 
 	ip netns exec $BN_S sh -c 'echo 1 > /sys/class/net/veth-fs/threaded' || {
 		bn_log "veth-fs: threaded NAPI not available"
@@ -203,12 +205,13 @@ bn_napi_thread()
 	for f in /proc/[0-9]*/comm; do
 		read -r comm 2>/dev/null <"$f" || continue
 		case $comm in
-		napi/veth-fs-*) p=${f#/proc/}; p=${p%/comm} ;;
+		napi/veth-fs-*)
+			p=${f#/proc/}
+			taskset -pc $BN_SRV_CPU "${p%/comm}" >/dev/null && n=$((n + 1))
+			;;
 		esac
 	done
-	[ -n "$p" ] || { bn_log "veth-fs: no NAPI thread"; return 1; }
-	taskset -pc $BN_SRV_CPU "$p" >/dev/null || return 1
-	BN_NAPI_PID=$p
+	[ $n -gt 0 ] || { bn_log "veth-fs: no NAPI thread"; return 1; }
 }
 
 # bn_start_httpd: the listener on port 80 for each family (one process each,
