@@ -172,9 +172,9 @@ phase_legit_base()
 # legitimate fetches)
 phase_syn()
 {
-	local rate=$1 a b j= g d lp= args=(-r "$1" -t 600)
+	local rate=$1 a b j='' g d lp='' args=(-r "$1" -t 600)
 
-	[ "$rate" != 0 ] && args+=(-b $FIXED_BATCH)
+	[ "$rate" != 0 ] && args+=(-b "$FIXED_BATCH")
 	restart_httpd
 	BN_GEN_OUT=$TMPD/gen bn_flood "${args[@]}"
 	sleep $WARM
@@ -306,7 +306,7 @@ phase_iperf()
 	if [ "$size" = small ]; then
 		ip netns exec $BN_C ethtool -K veth-c gso off tso off >/dev/null 2>&1 ||
 			die "ethtool -K veth-c gso off tso off failed"
-		mss=(-M $SMALL_MSS)
+		mss=(-M "$SMALL_MSS")
 	fi
 	ip netns exec $BN_S taskset -c $BN_SRV_CPU iperf3 -s -1 -B $BN_SIP -p $BN_IPERF_PORT \
 		>/dev/null 2>&1 &
@@ -371,13 +371,12 @@ FIXED=${SWEEP%% *}
 	printf '"nproc":%d,"hz_user":%d}\n' "$(nproc --all)" "$(getconf CLK_TCK)"
 } >>"$RAW"
 
-set -- $CONTENDERS
-n=$#
+read -r -a clist <<<"$CONTENDERS"
+n=${#clist[@]}
 for ((RUN = 1; RUN <= RUNS; RUN++)); do
 	order=()
 	for ((i = 0; i < n; i++)); do
-		j=$(((i + RUN - 1) % n + 1))
-		order+=("${!j}")
+		order+=("${clist[(i + RUN - 1) % n]}")
 	done
 	fams="4 6"
 	[ $((RUN % 2)) = 0 ] && fams="6 4"

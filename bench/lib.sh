@@ -103,6 +103,7 @@ bn_setup()
 {
 	local c=$1 ws
 
+	# shellcheck disable=SC2034 # used by the scripts that source this
 	BN_CONTENDER=$c
 	bn_teardown
 	if [ "$c" = xsynproxy ]; then
@@ -184,7 +185,7 @@ EOF
 
 	ip netns exec $BN_C sleep 1000000 &
 	BN_CL_PID=$!
-	BN_PIDS+=($BN_CL_PID)
+	BN_PIDS+=("$BN_CL_PID")
 	bn_start_httpd || return 1
 	# ARP and ND for the client, so the first measured fetch does not pay it
 	ip netns exec $BN_C ping -c1 -W2 $BN_SIP >/dev/null || return 1
@@ -226,7 +227,7 @@ bn_start_httpd()
 	ip netns exec $BN_S taskset -c $BN_SRV_CPU "$BN_BIN/httpd" -a $BN_SIP6 \
 		-p $BN_PORT -b $BN_BACKLOG -s 1024 >/dev/null &
 	BN_SRV6_PID=$!
-	BN_PIDS+=($BN_SRV_PID $BN_SRV6_PID)
+	BN_PIDS+=("$BN_SRV_PID" "$BN_SRV6_PID")
 	for ((i = 0; i < 100; i++)); do
 		grep -q ":0050 00000000:0000 0A" /proc/$BN_SRV_PID/net/tcp 2>/dev/null &&
 			grep -q ":0050 00000000000000000000000000000000:0000 0A" \
@@ -289,11 +290,13 @@ bn_flood_stop()
 # ns the vCPU threads ran / waited for a host CPU, the host's /proc/stat, and
 # host_ns, the host's clock when it wrote the sample (all 0 when the sample
 # file is missing: bench/report.py then refuses the window).
+# shellcheck disable=SC2034 # used by the scripts that source this
 BN_FIELDS=(t_us gen_tx gen_drop srv_rx answered srv_veth_tx cpu1_busy cpu1_total
 	cpu1_softirq cpu1_sys cpu0_busy cpu0_total srv_rx_bytes cpu1_idle
 	v0_run_ns v0_wait_ns v1_run_ns v1_wait_ns qemu_run_ns host_busy host_total host_ns)
 
 # bn_snap: one line of counters (BN_FIELDS), read without forking.
+# shellcheck disable=SC2206 # the fields are numbers, split on purpose
 bn_snap()
 {
 	local f name rest cpu u n s idle iow irq sirq st host
@@ -313,10 +316,10 @@ bn_snap()
 	done </proc/$BN_SRV_PID/net/dev
 	while read -r cpu u n s idle iow irq sirq st rest; do
 		case $cpu in
-		cpu$BN_SRV_CPU)
+		"cpu$BN_SRV_CPU")
 			c1t=$((u + n + s + idle + iow + irq + sirq + st))
 			c1b=$((c1t - idle - iow)); c1si=$sirq; c1sy=$s; c1i=$((idle + iow)) ;;
-		cpu$BN_GEN_CPU)
+		"cpu$BN_GEN_CPU")
 			c0t=$((u + n + s + idle + iow + irq + sirq + st))
 			c0b=$((c0t - idle - iow)) ;;
 		esac
@@ -330,6 +333,7 @@ bn_snap()
 }
 
 # bn_delta A B: B - A field by field (t in microseconds -> ms)
+# shellcheck disable=SC2206 # the fields are numbers, split on purpose
 bn_delta()
 {
 	local -a a=($1) b=($2)
