@@ -92,6 +92,19 @@ SLOT=0
 
 die() { bn_log "bench[$KERNEL] FAILED: $*"; exit 1; }
 
+# fail MSG: a measurement failed: an "error" line in raw.jsonl (the report
+# refuses the run and lists it), and the run goes on with the next one
+fail()
+{
+	local msg="$*"
+
+	msg=${msg//[^A-Za-z0-9 .,:\/_+=()-]/ }
+	bn_log "bench[$KERNEL] run $RUN ${BN_CONTENDER:-} v$BN_FAMILY FAILED: $*"
+	printf '{"kernel":"%s","run":%d,"contender":"%s","family":%d,"phase":"error","msg":"%s"}\n' \
+		"$KERNEL" "$RUN" "${BN_CONTENDER:-}" "$BN_FAMILY" "$msg" >>"$RAW"
+	return 1
+}
+
 # emit PHASE DELTA [EXTRA_JSON]: one line of raw.jsonl
 emit()
 {
@@ -133,7 +146,7 @@ jget()
 restart_httpd()
 {
 	bn_stop_httpd
-	bn_start_httpd || die "httpd did not restart"
+	bn_start_httpd || fail "httpd did not restart"
 }
 
 sip()
@@ -154,7 +167,7 @@ legit()
 flood_check()
 {
 	kill -0 "$BN_GEN_PID" 2>/dev/null ||
-		die "$BN_CONTENDER v$BN_FAMILY $1: the generator died: $(cat "$TMPD/gen" 2>/dev/null)"
+		fail "$1: the generator died: $(cat "$TMPD/gen" 2>/dev/null)"
 }
 
 phase_legit_base()
@@ -164,7 +177,7 @@ phase_legit_base()
 	a=$(bn_snap)
 	j=$(legit $LEGIT_BASE_N)
 	b=$(bn_snap)
-	[ -n "$j" ] || die "$BN_CONTENDER v$BN_FAMILY legit_base: no client output"
+	[ -n "$j" ] || { fail "legit_base: no client output"; return 1; }
 	emit legit_base "$(bn_delta "$a" "$b")" "\"legit\":$j"
 }
 
@@ -175,7 +188,7 @@ phase_syn()
 	local rate=$1 a b j='' g d lp='' args=(-r "$1" -t 600)
 
 	[ "$rate" != 0 ] && args+=(-b "$FIXED_BATCH")
-	restart_httpd
+	restart_httpd || return 1
 	BN_GEN_OUT=$TMPD/gen bn_flood "${args[@]}"
 	sleep $WARM
 	a=$(bn_snap)
@@ -185,11 +198,15 @@ phase_syn()
 	fi
 	sleep $WIN
 	b=$(bn_snap)
-	flood_check "syn $rate"
+	if ! flood_check "syn $rate"; then
+		[ -n "$lp" ] && wait $lp
+		bn_flood_stop
+		return 1
+	fi
 	if [ -n "$lp" ]; then
 		wait $lp
 		j=$(cat $TMPD/legit)
-		[ -n "$j" ] || die "$BN_CONTENDER v$BN_FAMILY syn $rate: no client output"
+		[ -n "$j" ] || { bn_flood_stop; fail "syn $rate: no client output"; return 1; }
 	fi
 	bn_flood_stop
 	g=$(cat $TMPD/gen)
@@ -202,7 +219,7 @@ phase_ack()
 {
 	local a b g d j t0 left
 
-	restart_httpd
+	restart_httpd || return 1
 	BN_GEN_OUT=$TMPD/gen bn_flood -m ack -r "$FIXED" -b $FIXED_BATCH -t 600
 	sleep $WARM
 	a=$(bn_snap)
@@ -213,7 +230,7 @@ phase_ack()
 		'BEGIN { l = w - e / 1000; print (l > 0) ? l : 0 }')
 	sleep "$left"
 	b=$(bn_snap)
-	flood_check ack
+	flood_check ack || { bn_flood_stop; return 1; }
 	bn_flood_stop
 	g=$(cat $TMPD/gen)
 	d=$(bn_delta "$a" "$b")
@@ -260,7 +277,7 @@ phase_mem()
 {
 	local a b g d s0 s1 u0 u1 c0 c1 peak
 
-	restart_httpd
+	restart_httpd || return 1
 	drop_caches
 	s0=$(bn_slab_kb)
 	u0=$(awk '/^SUnreclaim:/ { print $2 }' /proc/meminfo)
@@ -281,7 +298,7 @@ phase_mem()
 	g=$(cat $TMPD/gen)
 	d=$(bn_delta "$a" "$b")
 	read -r -a peak <<<"$peak"
-	[ "${peak[1]:-0}" -gt 0 ] || die "$BN_CONTENDER mem: no slab sample during the flood"
+	[ "${peak[1]:-0}" -gt 0 ] || { fail "mem: no slab sample during the flood"; return 1; }
 	emit mem "$d" "\"target\":$MEM_SYNS,\"slab_kb\":[$s0,$s1],\"slab_peak_kb\":${peak[0]},\"slab_samples\":${peak[1]},\"sunreclaim_kb\":[$u0,$u1],\"conntrack\":[$c0,$c1],\"gen\":${g:-null}"
 	say mem "$d" "slab $((s1 - s0)) kB after, peak +$((peak[0] - s0)) kB, conntrack $c0 -> $c1"
 }
@@ -305,7 +322,7 @@ phase_iperf()
 
 	if [ "$size" = small ]; then
 		ip netns exec $BN_C ethtool -K veth-c gso off tso off >/dev/null 2>&1 ||
-			die "ethtool -K veth-c gso off tso off failed"
+			{ fail "ethtool -K veth-c gso off tso off failed"; return 1; }
 		mss=(-M "$SMALL_MSS")
 	fi
 	ip netns exec $BN_S taskset -c $BN_SRV_CPU iperf3 -s -1 -B $BN_SIP -p $BN_IPERF_PORT \
@@ -323,7 +340,10 @@ phase_iperf()
 		a=$(bn_snap)
 		sleep $IPERF_SEG
 		b=$(bn_snap)
-		kill -0 $cp 2>/dev/null || die "iperf3 $size: the client died: $(tail -3 $TMPD/iperf)"
+		if ! kill -0 $cp 2>/dev/null; then
+			fail "iperf3 $size: the client died: $(tail -3 $TMPD/iperf | tr '\n' ' ')"
+			break
+		fi
 		d=$(bn_delta "$a" "$b")
 		emit iperf "$d" "\"size\":\"$size\",\"segment\":$seg,\"module\":\"$state\""
 		say "iperf $size" "$d" "$(awk -v b="$(echo "$d" | cut -d' ' -f13)" -v ms="$(echo "$d" | cut -d' ' -f1)" \
@@ -384,7 +404,11 @@ for ((RUN = 1; RUN <= RUNS; RUN++)); do
 	for c in "${order[@]}"; do
 		SLOT=$((SLOT + 1))
 		t0=$EPOCHREALTIME
-		bn_setup "$c" || die "setup $c failed"
+		BN_FAMILY=4
+		if ! bn_setup "$c"; then
+			fail "setup of $c failed"
+			continue
+		fi
 		for BN_FAMILY in $fams; do
 			phase_legit_base
 			for r in $SWEEP; do

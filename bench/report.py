@@ -172,6 +172,11 @@ def load(raw_dir, series):
             if ph == "xsp_stats":
                 xsp[d["run"]] = d["stats"]
                 continue
+            if ph == "error":
+                problems.append("the guest reported: run %s, %s, %s: %s" % (
+                    d.get("run"), LABEL.get(d.get("contender"), d.get("contender")),
+                    FAM.get(d.get("family"), "?"), d.get("msg")))
+                continue
             k = key_of(d)
             if k in recs:
                 problems.append("%s: measured twice" % describe(k))
