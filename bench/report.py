@@ -555,7 +555,9 @@ def sweep_table(k, fam):
     flag = {(str(x["family"]), x["contender"]): x for x in k["flagged"]}
     for r in k["meta"]["sweep"]:
         S = {c: F["contenders"][c]["sweep"][str(r)] for c in cs}
-        rows = [("offered SYN/s", "offered_pps", 0), ("answered SYN/s", "answered_pps", 0),
+        rows = [("offered SYN/s", "offered_pps", 0),
+                ("delivered SYN/s (the rest: dropped at the NAPI ring)", "delivered_pps", 0),
+                ("answered SYN/s", "answered_pps", 0),
                 ("server CPU per answered SYN, µs", "cpu_host_us_per_answer", None),
                 ("capacity: answered per server-CPU second", "capacity", 0),
                 ("server CPU 1 busy, %", "cpu1_busy_pct", 0)]
@@ -594,6 +596,7 @@ def family_table(k, fam):
     row("no flood: ok, %", lambda c: c["legit_base"]["legit_success_pct"], 1)
     row("no flood: connect p50, ms", lambda c: c["legit_base"]["legit_connect_p50_ms"])
     row("flat-out flood: attempts", lambda c: c["sweep"]["0"]["legit_attempted"], 0)
+    row("flat-out flood: attempts started late", lambda c: c["sweep"]["0"]["legit_late"], 0)
     row("**flat-out flood: ok, %**", lambda c: c["sweep"]["0"]["legit_success_pct"], 1)
     row("flat-out flood: connect p50, ms", lambda c: c["sweep"]["0"]["legit_connect_p50_ms"])
     row("flat-out flood: connect p99, ms", lambda c: c["sweep"]["0"]["legit_connect_p99_ms"])
