@@ -50,7 +50,11 @@ while [ $# -gt 0 ]; do
 	shift
 done
 
-SWEEP=${XSP_BENCH_SWEEP:-10000 25000 50000 0}	# offered SYN/s, 0 = flat out (last)
+SWEEP=${XSP_BENCH_SWEEP:-10000 50000 0}	# offered SYN/s, 0 = flat out (last)
+# "no protection" answers almost nothing and enters no ratio: measured in
+# these runs only (a full run must fit in 30 minutes); the memory flood
+# for these contenders only (the slab target is xsynproxy's)
+NONE_RUNS=${XSP_BENCH_NONE_RUNS:-1}
 if [ $QUICK = 1 ]; then
 	WARM=0.2	# generator start -> first counter snapshot
 	WIN=0.8		# measurement window, seconds
@@ -59,18 +63,20 @@ if [ $QUICK = 1 ]; then
 	LEGIT_T=2000	# per-fetch timeout, ms (one SYN retransmission at 1 s)
 	MEM_SYNS=100000
 	MEM_RUNS="1"
+	MEM_CONTENDERS="xsynproxy"
 	IPERF_SEGS=4	# iperf3 segments per segment size (see phase_iperf)
 	IPERF_SEG=0.5	# seconds each
 	PROFILE_S=0	# perf record seconds per contender (0: no profile)
 else
 	WARM=0.3
-	WIN=${XSP_BENCH_WIN:-1.2}
+	WIN=${XSP_BENCH_WIN:-1.0}
 	LEGIT_N=40
 	LEGIT_BASE_N=20
 	LEGIT_T=2000
 	MEM_SYNS=1000000
 	MEM_RUNS="1"
-	IPERF_SEGS=${XSP_BENCH_IPERF_SEGS:-6}
+	MEM_CONTENDERS=${XSP_BENCH_MEM_CONTENDERS:-xsynproxy}
+	IPERF_SEGS=${XSP_BENCH_IPERF_SEGS:-4}
 	IPERF_SEG=0.8
 	PROFILE_S=2
 fi
@@ -384,6 +390,7 @@ FIXED=${SWEEP%% *}
 	printf '"families":[4,6],"sweep":[%s],"fixed_rate":%d,' "${SWEEP// /,}" "$FIXED"
 	printf '"window_s":%s,"warm_s":%s,"legit_n":%d,"legit_base_n":%d,"legit_timeout_ms":%d,"legit_interval_ms":%s,' \
 		$WIN $WARM $LEGIT_N $LEGIT_BASE_N $LEGIT_T "$LEGIT_I"
+	printf '"none_runs":[%s],"mem_contenders":"%s",' "${NONE_RUNS// /,}" "$MEM_CONTENDERS"
 	printf '"mem_syns":%d,"mem_runs":[%s],"iperf_segs":%d,"iperf_seg_s":%s,"small_mss":%d,' \
 		$MEM_SYNS "${MEM_RUNS// /,}" $IPERF_SEGS $IPERF_SEG $SMALL_MSS
 	printf '"backlog":%d,"fixed_batch":%d,"guest_cpu":"%s",' \
@@ -402,6 +409,7 @@ for ((RUN = 1; RUN <= RUNS; RUN++)); do
 	[ $((RUN % 2)) = 0 ] && fams="6 4"
 	SLOT=0
 	for c in "${order[@]}"; do
+		[ "$c" = none ] && ! in_list $RUN "$NONE_RUNS" && continue
 		SLOT=$((SLOT + 1))
 		t0=$EPOCHREALTIME
 		BN_FAMILY=4
@@ -417,7 +425,7 @@ for ((RUN = 1; RUN <= RUNS; RUN++)); do
 			phase_ack
 		done
 		BN_FAMILY=4
-		in_list $RUN "$MEM_RUNS" && phase_mem
+		in_list $RUN "$MEM_RUNS" && in_list "$c" "$MEM_CONTENDERS" && phase_mem
 		xsp_stats
 		if [ "$c" = xsynproxy ]; then
 			phase_iperf big

@@ -114,12 +114,14 @@ def expected_keys(meta):
     keys = []
     for run in range(1, meta["runs"] + 1):
         for c in meta["contenders"].split():
+            if c == "none" and run not in meta.get("none_runs", [run]):
+                continue
             for fam in meta["families"]:
                 keys.append((run, c, fam, "legit_base", None))
                 for r in meta["sweep"]:
                     keys.append((run, c, fam, "syn", r))
                 keys.append((run, c, fam, "ack", meta["fixed_rate"]))
-            if run in meta["mem_runs"]:
+            if run in meta["mem_runs"] and c in meta.get("mem_contenders", c).split():
                 keys.append((run, c, 4, "mem", None))
             if c == "xsynproxy":
                 for size in ("big", "small"):
@@ -856,15 +858,17 @@ def render_md(report, a, chart):
     L.append("| source | %s |" % h.get("git", "?"))
     L.append("| runs | %d per contender, kernel and family (contender order rotated and family order "
              "alternated per run); figures: median (min–max) over the runs; ratios: computed per run, "
-             "then median (min–max) |" % m.get("runs", 0))
+             "then median (min–max); *no protection* (in no ratio) in run %s only, to fit the "
+             "full run in 30 minutes |" % (m.get("runs", 0), ", ".join(str(r) for r in m.get("none_runs", []))))
     L.append("| listener | `bench/httpd`, listen backlog %s, per family |" % m.get("backlog"))
     L.append("| windows | %s s per measurement after %s s of warm-up; offered SYN/s: %s; forged ACKs: "
              "%s/s; legitimate fetches: %d at a fixed schedule (every %s ms) during the flat-out "
-             "window, %d without a flood, %d ms timeout each; memory: %s SYNs (run %s); iperf3: %d "
+             "window, %d without a flood, %d ms timeout each; memory: %s SYNs (run %s, %s); iperf3: %d "
              "segments of %s s per segment size |"
              % (m["window_s"], m["warm_s"], ", ".join(rate_name(r) for r in m["sweep"]),
                 fmt(m["fixed_rate"], 0), m["legit_n"], m["legit_interval_ms"], m["legit_base_n"],
                 m["legit_timeout_ms"], fmt(m["mem_syns"], 0), ", ".join(str(r) for r in m["mem_runs"]),
+                ", ".join(LABEL[c] for c in m.get("mem_contenders", "").split()),
                 m["iperf_segs"], m["iperf_seg_s"]))
     L.append("| raw records | `%s/<kernel>/raw.jsonl` (one line per window and run), `perf-*.txt`; "
              "this page is `bench/report.py --raw %s` |" % (os.path.relpath(a.raw), os.path.relpath(a.raw)))
