@@ -1,19 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * client: legitimate HTTP clients for the benchmarks. Runs up to -c fetches
- * at a time (non-blocking sockets, one poll loop) until -n fetches were
- * started or the -D deadline passed. A fetch succeeds when it got a complete
- * "200 OK" response within -T ms of its connect(); the kernel's own SYN
- * retransmissions (1 s, 3 s, ...) happen inside that time, as for a real
- * client. Connect time is connect() to writable.
+ * client: legitimate HTTP clients for the benchmarks (IPv4 or IPv6). Runs
+ * up to -c fetches at a time (non-blocking sockets, one poll loop) until -n
+ * fetches were started or the -D deadline passed. A fetch succeeds when it
+ * got a complete "200 OK" response within -T ms of its connect(); the
+ * kernel's own SYN retransmissions (1 s, 3 s, ...) happen inside that time,
+ * as for a real client. Connect time is connect() to writable.
  *
  *   client -d IP -p PORT [-n N] [-c CONC] [-T TIMEOUT_MS] [-D DEADLINE_MS]
- *          [-i INTERVAL_MS] [-l]
+ *          [-i INTERVAL_MS] [-o] [-l]
  *
  *   -i MS   pause between the start of two fetches (default 0)
+ *   -o      open loop: fetch k starts at k * INTERVAL after the start,
+ *           whatever happened to the earlier ones (at most 256 at once;
+ *           a start that finds no free slot is counted as "late" and
+ *           made as soon as one frees up), so every defense gets the same
+ *           attempts at the same times
  *   -l      print one line per second on stderr: "ok N fail N" so far
  *
- * Prints one JSON line: attempted, ok, fail, timeouts, refused, and
+ * Prints one JSON line: attempted, ok, fail, timeouts, refused, late, and
  * connect_ms / total_ms (p50, p99, max over successful fetches).
  */
 #define _GNU_SOURCE
@@ -66,7 +71,9 @@ static double pct(double *v, int n, double p)
 
 int main(int argc, char **argv)
 {
+	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6 };
 	struct sockaddr_in a = { .sin_family = AF_INET };
+	int v6 = 0, open_loop = 0, late = 0, port = 0;
 	int n = 200, conc = 10, opt, started = 0, ok = 0, fail = 0;
 	int timeouts = 0, refused = 0, active = 0, i, nconn = 0, lines = 0;
 	double timeout = 5000, deadline = 0, interval = 0, t0, next_start, t_line;
@@ -75,10 +82,18 @@ int main(int argc, char **argv)
 	struct pollfd pfd[MAXC];
 	static const char req[] = "GET / HTTP/1.0\r\nHost: bench\r\n\r\n";
 
-	while ((opt = getopt(argc, argv, "d:p:n:c:T:D:i:l")) != -1) {
+	while ((opt = getopt(argc, argv, "d:p:n:c:T:D:i:ol")) != -1) {
 		switch (opt) {
-		case 'd': inet_aton(optarg, &a.sin_addr); break;
-		case 'p': a.sin_port = htons(atoi(optarg)); break;
+		case 'd':
+			v6 = strchr(optarg, ':') != NULL;
+			if (v6 ? inet_pton(AF_INET6, optarg, &a6.sin6_addr) != 1 :
+				 !inet_aton(optarg, &a.sin_addr)) {
+				fprintf(stderr, "client: bad address %s\n", optarg);
+				return 2;
+			}
+			break;
+		case 'p': port = atoi(optarg); break;
+		case 'o': open_loop = 1; break;
 		case 'n': n = atoi(optarg); break;
 		case 'c': conc = atoi(optarg); break;
 		case 'T': timeout = atof(optarg); break;
@@ -87,10 +102,13 @@ int main(int argc, char **argv)
 		case 'l': lines = 1; break;
 		default:
 			fprintf(stderr, "usage: client -d IP -p PORT [-n N] [-c CONC] "
-				"[-T TIMEOUT_MS] [-D DEADLINE_MS] [-i INTERVAL_MS] [-l]\n");
+				"[-T TIMEOUT_MS] [-D DEADLINE_MS] [-i INTERVAL_MS] [-o] [-l]\n");
 			return 2;
 		}
 	}
+	a.sin_port = a6.sin6_port = htons(port);
+	if (open_loop)
+		conc = MAXC;
 	if (conc < 1)
 		conc = 1;
 	if (conc > MAXC)
@@ -113,13 +131,21 @@ int main(int argc, char **argv)
 				break;
 			if (t < next_start)
 				break;
-			s[i].fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+			s[i].fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 			s[i].t_start = t;
 			s[i].got = 0;
 			started++;
 			active++;
-			next_start = t + interval;
-			if (connect(s[i].fd, (void *)&a, sizeof(a)) < 0 &&
+			if (open_loop) {
+				/* a fixed schedule: a late start does not shift the next */
+				if (t - next_start > 10)
+					late++;
+				next_start = t0 + started * interval;
+			} else {
+				next_start = t + interval;
+			}
+			if ((v6 ? connect(s[i].fd, (void *)&a6, sizeof(a6)) :
+				  connect(s[i].fd, (void *)&a, sizeof(a))) < 0 &&
 			    errno != EINPROGRESS) {
 				close(s[i].fd);
 				fail++;
@@ -206,9 +232,9 @@ int main(int argc, char **argv)
 	qsort(conn_ms, nconn, sizeof(double), cmp);
 	qsort(total_ms, nconn, sizeof(double), cmp);
 	printf("{\"attempted\":%d,\"ok\":%d,\"fail\":%d,\"timeouts\":%d,\"refused\":%d,"
-	       "\"secs\":%.3f,\"connect_ms\":{\"p50\":%.2f,\"p99\":%.2f,\"max\":%.2f},"
+	       "\"late\":%d,\"open_loop\":%d,\"secs\":%.3f,\"connect_ms\":{\"p50\":%.2f,\"p99\":%.2f,\"max\":%.2f},"
 	       "\"total_ms\":{\"p50\":%.2f,\"p99\":%.2f,\"max\":%.2f}}\n",
-	       started, ok, fail, timeouts, refused, (now_ms() - t0) / 1e3,
+	       started, ok, fail, timeouts, refused, late, open_loop, (now_ms() - t0) / 1e3,
 	       pct(conn_ms, nconn, .5), pct(conn_ms, nconn, .99),
 	       pct(conn_ms, nconn, 1), pct(total_ms, nconn, .5),
 	       pct(total_ms, nconn, .99), pct(total_ms, nconn, 1));

@@ -256,8 +256,8 @@ tick()
 		NEXT_ACTION=
 	fi
 	read -r -a dd <<<"$(bn_delta "$PREV_SNAP" "$snap")"
-	# veth-c's TX (+ frames its peer refused) while the flood ran: the
-	# flood, plus the few packets of the legitimate fetches
+	# veth-f's TX (+ frames its peer's ring refused) while the flood ran: the
+	# flood alone (the legitimate fetches use veth-c)
 	[ "$flood" = 1 ] && offered=$((dd[1] + dd[2]))
 	s=${dd[0]}
 	[ "$s" -gt 0 ] || s=1

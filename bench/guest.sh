@@ -2,27 +2,43 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The benchmark's guest side (tools/bench boots the VM and runs this in it).
-# For each run and each contender (rotated order) it builds the topology of
-# bench/lib.sh and measures:
+# For each run and each contender (the order rotated from run to run) it
+# builds the topology of bench/lib.sh and measures, for IPv4 and for IPv6
+# (the family order alternates from run to run):
 #
 #   legit_base  legitimate fetches, no flood
-#   syn_sat     spoofed SYNs as fast as the generator goes (CPU-saturating)
-#               + the same legitimate fetches during it
-#   syn_fixed   spoofed SYNs at a fixed offered rate below saturation
-#   ack_fixed   forged ACKs at that rate + a few real fetches during it
-#   mem         slab and conntrack before/after MEM_SYNS delivered SYNs
-#   iperf       iperf3 throughput through the protected port 5201
+#   syn         spoofed SYNs at each offered rate of SWEEP (SYN/s; 0 = the
+#               generator flat out, last); the first rate is the "fixed"
+#               rate, below every defense's saturation; during the flat-out
+#               window the same open-loop legitimate fetches run
+#   ack         forged ACKs at the fixed rate + a few real fetches during it
+#
+# and, IPv4 only:
+#
+#   mem         slab and conntrack before/after MEM_SYNS delivered SYNs, and
+#               the peak of /proc/meminfo Slab sampled every 100 ms during
+#               the flood (runs MEM_RUNS only)
+#   iperf       iperf3 through the protected port 5201, once with the
+#               veths' GSO segments ("big") and once with 536-byte segments
+#               and GSO/TSO off ("small"); xsynproxy's cell only, the module
+#               unloaded and reloaded between segments
 #
 # Every measurement is one JSON line in $XSP_RESULTS/raw.jsonl; the host
-# (bench/report.py) computes medians and writes the report.
+# (bench/report.py) checks them, computes per-run ratios and their medians
+# and writes the report.
 #
 #   bench/guest.sh [--quick] [--runs N] [--contenders "a b ..."]
+#
+# Environment (tools/vm/run passes XSP_* on): XSP_BENCH_SWEEP (offered
+# rates, the first the fixed rate, the last 0), XSP_BENCH_WIN (window of a
+# full run, s), XSP_BENCH_IPERF_SEGS.
 set -u
 BN_TOP=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/lib.sh
 source "$BN_TOP/bench/lib.sh"
 
 QUICK=0
-RUNS=3
+RUNS=5
 CONTENDERS="none syncookies nft xsynproxy"
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -34,47 +50,76 @@ while [ $# -gt 0 ]; do
 	shift
 done
 
+SWEEP=${XSP_BENCH_SWEEP:-10000 50000 0}	# offered SYN/s, 0 = flat out (last)
+# "no protection" answers almost nothing and enters no ratio: measured in
+# these runs only (a full run must fit in 30 minutes); the memory flood
+# for these contenders only (the slab target is xsynproxy's)
+NONE_RUNS=${XSP_BENCH_NONE_RUNS:-1}
 if [ $QUICK = 1 ]; then
-	WARM=0.3	# generator start -> first counter snapshot
-	WIN=1.2		# measurement window, seconds
-	LEGIT_N=30	# legitimate fetches per phase
-	LEGIT_C=10	# at most this many at once
-	LEGIT_T=3000	# per-fetch timeout, ms (SYN retransmits at 1 s, 3 s...)
+	WARM=0.2	# generator start -> first counter snapshot
+	WIN=0.8		# measurement window, seconds
+	LEGIT_N=20	# open-loop legitimate fetches during the flat-out window
+	LEGIT_BASE_N=10	# ... and without a flood
+	LEGIT_T=2000	# per-fetch timeout, ms (one SYN retransmission at 1 s)
 	MEM_SYNS=100000
-	IPERF_SEGS=4	# iperf3 segments (see phase_iperf)
+	MEM_RUNS="1"
+	MEM_CONTENDERS="xsynproxy"
+	IPERF_SEGS=4	# iperf3 segments per segment size (see phase_iperf)
 	IPERF_SEG=0.5	# seconds each
 	PROFILE_S=0	# perf record seconds per contender (0: no profile)
 else
-	WARM=0.5
-	WIN=4
-	LEGIT_N=200
-	LEGIT_C=20
-	LEGIT_T=5000
+	WARM=0.3
+	WIN=${XSP_BENCH_WIN:-1.0}
+	LEGIT_N=40
+	LEGIT_BASE_N=20
+	LEGIT_T=2000
 	MEM_SYNS=1000000
-	IPERF_SEGS=8
-	IPERF_SEG=1
-	PROFILE_S=3
+	MEM_RUNS="1"
+	MEM_CONTENDERS=${XSP_BENCH_MEM_CONTENDERS:-xsynproxy}
+	IPERF_SEGS=${XSP_BENCH_IPERF_SEGS:-4}
+	IPERF_SEG=0.8
+	PROFILE_S=2
 fi
-# spread the fetches over the window
+# the fetches at a fixed schedule over the window
 LEGIT_I=$(awk -v w=$WIN -v n=$LEGIT_N 'BEGIN { printf "%.1f", w * 1000 / n }')
-LEGIT_D=$(awk -v w=$WIN 'BEGIN { printf "%d", w * 1000 }')
 FIXED_BATCH=64	# frames per burst at the fixed rate (one wakeup of CPU 1 each)
+SMALL_MSS=536	# iperf3 -M for the small-segment test
 
 OUT=${XSP_RESULTS:-/tmp}
 RAW=$OUT/raw.jsonl
 TMPD=$(mktemp -d)
 KERNEL=${XSP_KERNEL:-$(uname -r)}
-trap 'bn_flood_stop; bn_teardown; rm -rf "$TMPD"' EXIT
+SLAB_PID=
+trap 'bn_flood_stop; slab_stop; bn_teardown; rm -rf "$TMPD"' EXIT
 
 T_START=$EPOCHSECONDS
+RUN=0
+SLOT=0
+
+die() { bn_log "bench[$KERNEL] FAILED: $*"; exit 1; }
+
+# fail MSG: a measurement failed: an "error" line in raw.jsonl (the report
+# refuses the run and lists it), and the run goes on with the next one
+fail()
+{
+	local msg="$*"
+
+	msg=${msg//[^A-Za-z0-9 .,:\/_+=()-]/ }
+	bn_log "bench[$KERNEL] run $RUN ${BN_CONTENDER:-} v$BN_FAMILY FAILED: $*"
+	printf '{"kernel":"%s","run":%d,"contender":"%s","family":%d,"phase":"error","msg":"%s"}\n' \
+		"$KERNEL" "$RUN" "${BN_CONTENDER:-}" "$BN_FAMILY" "$msg" >>"$RAW"
+	return 1
+}
 
 # emit PHASE DELTA [EXTRA_JSON]: one line of raw.jsonl
 emit()
 {
-	local phase=$1 d=($2) extra=${3:-} i line
+	local phase=$1 extra=${3:-} i line
+	local -a d
+	read -r -a d <<<"$2"
 
-	line=$(printf '{"kernel":"%s","run":%d,"contender":"%s","phase":"%s","t":%d,"window_ms":%d' \
-		"$KERNEL" "$RUN" "$BN_CONTENDER" "$phase" $((EPOCHSECONDS - T_START)) "${d[0]}")
+	line=$(printf '{"kernel":"%s","run":%d,"slot":%d,"contender":"%s","family":%d,"phase":"%s","t":%d,"window_ms":%d' \
+		"$KERNEL" "$RUN" "$SLOT" "$BN_CONTENDER" "$BN_FAMILY" "$phase" $((EPOCHSECONDS - T_START)) "${d[0]}")
 	for ((i = 1; i < ${#BN_FIELDS[@]}; i++)); do
 		line+=",\"${BN_FIELDS[i]}\":${d[i]:-0}"
 	done
@@ -85,15 +130,17 @@ emit()
 # it (1 - idle) and as host CPU time of its vCPU thread
 say()
 {
-	local phase=$1 d=($2) more=${3:-}
+	local phase=$1 more=${3:-}
+	local -a d
+	read -r -a d <<<"$2"
 
-	awk -v k="$KERNEL" -v r=$RUN -v c="$BN_CONTENDER" -v p="$phase" \
+	awk -v k="$KERNEL" -v r=$RUN -v c="$BN_CONTENDER" -v p="$phase" -v f="$BN_FAMILY" \
 		-v ms="${d[0]}" -v off="$((d[1] + d[2]))" -v rx="${d[3]}" \
 		-v ans="${d[4]}" -v idle="${d[13]}" -v v1="${d[16]}" -v m="$more" 'BEGIN {
 		s = ms / 1000; if (s <= 0) s = 1
 		b = 100 * (1 - idle / 100 / s); if (b < 0) b = 0
-		printf "bench[%s] run %d %-10s %-10s offered %6.0f/s delivered %6.0f/s answered %6.0f/s cpu1 %3.0f%% (host %3.0f%%) %s\n",
-			k, r, c, p, off / s, rx / s, ans / s, b, v1 / 1e7 / s, m }' >&2
+		printf "bench[%s] run %d %-10s v%s %-10s offered %6.0f/s delivered %6.0f/s answered %6.0f/s cpu1 %3.0f%% (host %3.0f%%) %s\n",
+			k, r, c, f, p, off / s, rx / s, ans / s, b, v1 / 1e7 / s, m }' >&2
 }
 
 # jget KEY JSON: a top-level number of a one-line JSON object
@@ -104,15 +151,29 @@ jget()
 
 restart_httpd()
 {
-	kill "$BN_SRV_PID" 2>/dev/null
-	wait "$BN_SRV_PID" 2>/dev/null
-	bn_start_httpd
+	bn_stop_httpd
+	bn_start_httpd || fail "httpd did not restart"
 }
 
+sip()
+{
+	if [ "$BN_FAMILY" = 6 ]; then echo $BN_SIP6; else echo $BN_SIP; fi
+}
+
+# legit N [ARGS...]: N open-loop fetches spread over the window
 legit()
 {
-	ip netns exec $BN_C "$BN_BIN/client" -d $BN_SIP -p $BN_PORT -n $LEGIT_N \
-		-c $LEGIT_C -T $LEGIT_T -i $LEGIT_I "$@"
+	local n=$1
+	shift
+	ip netns exec $BN_C "$BN_BIN/client" -d "$(sip)" -p $BN_PORT -n "$n" -o \
+		-T $LEGIT_T -i "$(awk -v w=$WIN -v n="$n" 'BEGIN { printf "%.1f", w * 1000 / n }')" "$@"
+}
+
+# flood_check: the generator must still be running at the end of a window
+flood_check()
+{
+	kill -0 "$BN_GEN_PID" 2>/dev/null ||
+		fail "$1: the generator died: $(cat "$TMPD/gen" 2>/dev/null)"
 }
 
 phase_legit_base()
@@ -120,73 +181,67 @@ phase_legit_base()
 	local a b j
 
 	a=$(bn_snap)
-	j=$(legit)
+	j=$(legit $LEGIT_BASE_N)
 	b=$(bn_snap)
+	[ -n "$j" ] || { fail "legit_base: no client output"; return 1; }
 	emit legit_base "$(bn_delta "$a" "$b")" "\"legit\":$j"
 }
 
-phase_syn_sat()
+# phase_syn RATE: one point of the sweep (RATE 0: flat out, with the
+# legitimate fetches)
+phase_syn()
 {
-	local a b j g d
+	local rate=$1 a b j='' g d lp='' args=(-r "$1" -t 600)
 
-	restart_httpd
-	BN_GEN_OUT=$TMPD/gen bn_flood -r 0 -t 600
+	[ "$rate" != 0 ] && args+=(-b "$FIXED_BATCH")
+	restart_httpd || return 1
+	BN_GEN_OUT=$TMPD/gen bn_flood "${args[@]}"
 	sleep $WARM
 	a=$(bn_snap)
-	legit -D $LEGIT_D >$TMPD/legit &
-	local lp=$!
+	if [ "$rate" = 0 ]; then
+		legit $LEGIT_N >$TMPD/legit &
+		lp=$!
+	fi
 	sleep $WIN
 	b=$(bn_snap)
-	wait $lp
+	if ! flood_check "syn $rate"; then
+		[ -n "$lp" ] && wait $lp
+		bn_flood_stop
+		return 1
+	fi
+	if [ -n "$lp" ]; then
+		wait $lp
+		j=$(cat $TMPD/legit)
+		[ -n "$j" ] || { bn_flood_stop; fail "syn $rate: no client output"; return 1; }
+	fi
 	bn_flood_stop
-	j=$(cat $TMPD/legit)
 	g=$(cat $TMPD/gen)
 	d=$(bn_delta "$a" "$b")
-	emit syn_sat "$d" "\"legit\":${j:-null},\"gen\":${g:-null}"
-	say syn_sat "$d" "legit $(jget ok "$j")/$(jget attempted "$j")"
+	emit syn "$d" "\"rate\":$rate${j:+,\"legit\":$j},\"gen\":${g:-null}"
+	say "syn $rate" "$d" "${j:+legit $(jget ok "$j")/$(jget attempted "$j")}"
 }
 
-phase_syn_fixed()
-{
-	local a b g d j
-
-	restart_httpd
-	BN_GEN_OUT=$TMPD/gen bn_flood -r $RATE -b $FIXED_BATCH -t 600
-	sleep $WARM
-	a=$(bn_snap)
-	legit -D $LEGIT_D >$TMPD/legit &
-	local lp=$!
-	sleep $WIN
-	b=$(bn_snap)
-	wait $lp
-	bn_flood_stop
-	j=$(cat $TMPD/legit)
-	g=$(cat $TMPD/gen)
-	d=$(bn_delta "$a" "$b")
-	emit syn_fixed "$d" "\"rate\":$RATE,\"legit\":${j:-null},\"gen\":${g:-null}"
-	say syn_fixed "$d" "legit $(jget ok "$j")/$(jget attempted "$j")"
-}
-
-phase_ack_fixed()
+phase_ack()
 {
 	local a b g d j t0 left
 
-	restart_httpd
-	BN_GEN_OUT=$TMPD/gen bn_flood -m ack -r $RATE -b $FIXED_BATCH -t 600
+	restart_httpd || return 1
+	BN_GEN_OUT=$TMPD/gen bn_flood -m ack -r "$FIXED" -b $FIXED_BATCH -t 600
 	sleep $WARM
 	a=$(bn_snap)
 	t0=${EPOCHREALTIME/./}
 	# real connections during the flood
-	j=$(ip netns exec $BN_C "$BN_BIN/client" -d $BN_SIP -p $BN_PORT -n 3 -c 1 -T $LEGIT_T)
+	j=$(ip netns exec $BN_C "$BN_BIN/client" -d "$(sip)" -p $BN_PORT -n 3 -i 100 -o -T $LEGIT_T)
 	left=$(awk -v w=$WIN -v e=$(((${EPOCHREALTIME/./} - t0) / 1000)) \
 		'BEGIN { l = w - e / 1000; print (l > 0) ? l : 0 }')
-	sleep $left
+	sleep "$left"
 	b=$(bn_snap)
+	flood_check ack || { bn_flood_stop; return 1; }
 	bn_flood_stop
 	g=$(cat $TMPD/gen)
 	d=$(bn_delta "$a" "$b")
-	emit ack_fixed "$d" "\"rate\":$RATE,\"real\":${j:-null},\"gen\":${g:-null}"
-	say ack_fixed "$d" "real fetches $(jget ok "$j")/$(jget attempted "$j")"
+	emit ack "$d" "\"rate\":$FIXED,\"real\":${j:-null},\"gen\":${g:-null}"
+	say ack "$d" "real fetches $(jget ok "$j")/$(jget attempted "$j")"
 }
 
 drop_caches()
@@ -197,40 +252,85 @@ drop_caches()
 	echo 3 >/proc/sys/vm/drop_caches
 }
 
+# The peak of /proc/meminfo Slab, sampled every 100 ms (no fork but sleep),
+# printed with the number of samples when stopped.
+slab_sampler()
+{
+	local peak=0 n=0 k v rest
+
+	trap 'echo "$peak $n"; exit 0' TERM
+	while :; do
+		while read -r k v rest; do
+			if [ "$k" = Slab: ]; then
+				[ "$v" -gt "$peak" ] && peak=$v
+				n=$((n + 1))
+				break
+			fi
+		done </proc/meminfo
+		sleep 0.1
+	done
+}
+
+slab_stop()
+{
+	[ -n "$SLAB_PID" ] || return 0
+	kill "$SLAB_PID" 2>/dev/null
+	wait "$SLAB_PID" 2>/dev/null
+	SLAB_PID=
+}
+
 phase_mem()
 {
-	local a b g d s0 s1 u0 u1 c0 c1
+	local a b g d s0 s1 u0 u1 c0 c1 peak
 
-	restart_httpd
+	restart_httpd || return 1
 	drop_caches
 	s0=$(bn_slab_kb)
 	u0=$(awk '/^SUnreclaim:/ { print $2 }' /proc/meminfo)
 	c0=$(bn_ct_count)
+	slab_sampler >"$TMPD/slab" &
+	SLAB_PID=$!
 	a=$(bn_snap)
 	BN_GEN_OUT=$TMPD/gen bn_flood -r 0 -N $MEM_SYNS -t 600
-	wait $BN_GEN_PID
+	wait "$BN_GEN_PID"
 	BN_GEN_PID=
 	b=$(bn_snap)
 	c1=$(bn_ct_count)
+	slab_stop
+	peak=$(cat "$TMPD/slab" 2>/dev/null)
 	drop_caches
 	s1=$(bn_slab_kb)
 	u1=$(awk '/^SUnreclaim:/ { print $2 }' /proc/meminfo)
 	g=$(cat $TMPD/gen)
 	d=$(bn_delta "$a" "$b")
-	emit mem "$d" "\"target\":$MEM_SYNS,\"slab_kb\":[$s0,$s1],\"sunreclaim_kb\":[$u0,$u1],\"conntrack\":[$c0,$c1],\"gen\":${g:-null}"
-	say mem "$d" "slab $((s1 - s0)) kB, conntrack $c0 -> $c1"
+	read -r -a peak <<<"$peak"
+	[ "${peak[1]:-0}" -gt 0 ] || { fail "mem: no slab sample during the flood"; return 1; }
+	emit mem "$d" "\"target\":$MEM_SYNS,\"slab_kb\":[$s0,$s1],\"slab_peak_kb\":${peak[0]},\"slab_samples\":${peak[1]},\"sunreclaim_kb\":[$u0,$u1],\"conntrack\":[$c0,$c1],\"gen\":${g:-null}"
+	say mem "$d" "slab $((s1 - s0)) kB after, peak +$((peak[0] - s0)) kB, conntrack $c0 -> $c1"
 }
 
-# One iperf3 connection through the protected port, cut into segments of
-# IPERF_SEG seconds measured from the server's counters (veth-s RX bytes,
-# CPU 1). In the xsynproxy cell the module is unloaded and reloaded between
-# segments (on, off, on, off...): "loaded" and "not loaded" are measured on the
-# same established connection, interleaved, so connection-to-connection and
-# slow drifts of the emulator cancel out.
+xsp_on()
+{
+	modprobe xsynproxy && synctl -n $BN_S ports add $BN_PORT >/dev/null &&
+		synctl -n $BN_S ports add $BN_IPERF_PORT >/dev/null
+}
+
+# phase_iperf big|small: one iperf3 connection through the protected port,
+# cut into segments of IPERF_SEG seconds measured from the server's counters
+# (veth-s RX bytes, CPU 1). The module is unloaded and reloaded between
+# segments (on, off, on, off...): "loaded" and "not loaded" are measured on
+# the same established connection, interleaved, so connection-to-connection
+# and slow drifts of the emulator cancel out. "small": GSO and TSO off on
+# the client's veth and MSS 536, so every segment is its own packet.
 phase_iperf()
 {
-	local a b d sp cp i state=on seg
+	local size=$1 a b d sp cp i state=on seg mss=()
 
+	if [ "$size" = small ]; then
+		ip netns exec $BN_C ethtool -K veth-c gso off tso off >/dev/null 2>&1 ||
+			{ fail "ethtool -K veth-c gso off tso off failed"; return 1; }
+		mss=(-M "$SMALL_MSS")
+	fi
 	ip netns exec $BN_S taskset -c $BN_SRV_CPU iperf3 -s -1 -B $BN_SIP -p $BN_IPERF_PORT \
 		>/dev/null 2>&1 &
 	sp=$!
@@ -239,29 +339,32 @@ phase_iperf()
 		sleep 0.05
 	done
 	# runs until killed after the last segment
-	ip netns exec $BN_C iperf3 -c $BN_SIP -p $BN_IPERF_PORT -t 600 >$TMPD/iperf 2>&1 &
+	ip netns exec $BN_C iperf3 -c $BN_SIP -p $BN_IPERF_PORT -t 600 "${mss[@]}" >$TMPD/iperf 2>&1 &
 	cp=$!
 	sleep 1
 	for ((seg = 0; seg < IPERF_SEGS; seg++)); do
-		[ "$BN_CONTENDER" = xsynproxy ] || state=
 		a=$(bn_snap)
 		sleep $IPERF_SEG
 		b=$(bn_snap)
+		if ! kill -0 $cp 2>/dev/null; then
+			fail "iperf3 $size: the client died: $(tail -3 $TMPD/iperf | tr '\n' ' ')"
+			break
+		fi
 		d=$(bn_delta "$a" "$b")
-		emit iperf "$d" "\"segment\":$seg,\"module\":\"${state:-n/a}\""
-		say iperf "$d" "$(awk -v b=$(echo $d | cut -d' ' -f13) -v ms=$(echo $d | cut -d' ' -f1) \
-			'BEGIN { printf "%.0f Mbit/s", b * 8 / ms / 1000 }') ${state:+module $state}"
+		emit iperf "$d" "\"size\":\"$size\",\"segment\":$seg,\"module\":\"$state\""
+		say "iperf $size" "$d" "$(awk -v b="$(echo "$d" | cut -d' ' -f13)" -v ms="$(echo "$d" | cut -d' ' -f1)" \
+			'BEGIN { printf "%.0f Mbit/s", b * 8 / ms / 1000 }') module $state"
 		if [ "$state" = on ]; then
 			modprobe -r xsynproxy && state=off
-		elif [ "$state" = off ]; then
-			modprobe xsynproxy && synctl -n $BN_S ports add $BN_PORT >/dev/null &&
-				synctl -n $BN_S ports add $BN_IPERF_PORT >/dev/null && state=on
+		else
+			xsp_on && state=on
 		fi
 	done
 	kill $cp $sp 2>/dev/null
 	wait $cp $sp 2>/dev/null
-	if [ "$BN_CONTENDER" = xsynproxy ] && [ "$state" = off ]; then
-		modprobe xsynproxy && synctl -n $BN_S ports add $BN_PORT >/dev/null
+	[ "$state" = off ] && { xsp_on || die "modprobe xsynproxy failed"; }
+	if [ "$size" = small ]; then
+		ip netns exec $BN_C ethtool -K veth-c gso on tso on >/dev/null 2>&1
 	fi
 }
 
@@ -272,55 +375,70 @@ xsp_stats()
 		"$KERNEL" "$RUN" "$(synctl -n $BN_S -j stats | tr -d '\n')" >>"$RAW"
 }
 
+in_list() { case " $2 " in *" $1 "*) return 0 ;; esac; return 1; }
+
 # --- main ------------------------------------------------------------------
 
 bn_pin_self
 bn_modules
 mkdir -p "$OUT"
 : >"$RAW"
+FIXED=${SWEEP%% *}
 {
-	printf '{"phase":"meta","kernel":"%s","abi":"%s","quick":%d,"runs":%d,' \
-		"$KERNEL" "$(uname -r)" $QUICK $RUNS
-	printf '"window_s":%s,"warm_s":%s,"legit_n":%d,"legit_c":%d,"legit_timeout_ms":%d,' \
-		$WIN $WARM $LEGIT_N $LEGIT_C $LEGIT_T
-	printf '"mem_syns":%d,"iperf_segs":%d,"iperf_seg_s":%s,"backlog":%d,"fixed_batch":%d,"guest_cpu":"%s",' \
-		$MEM_SYNS $IPERF_SEGS $IPERF_SEG $BN_BACKLOG $FIXED_BATCH \
-		"$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
-	printf '"nproc":%d,"hz_user":%d}\n' "$(nproc)" "$(getconf CLK_TCK)"
+	printf '{"phase":"meta","kernel":"%s","abi":"%s","quick":%d,"runs":%d,"contenders":"%s",' \
+		"$KERNEL" "$(uname -r)" $QUICK "$RUNS" "$CONTENDERS"
+	printf '"families":[4,6],"sweep":[%s],"fixed_rate":%d,' "${SWEEP// /,}" "$FIXED"
+	printf '"window_s":%s,"warm_s":%s,"legit_n":%d,"legit_base_n":%d,"legit_timeout_ms":%d,"legit_interval_ms":%s,' \
+		$WIN $WARM $LEGIT_N $LEGIT_BASE_N $LEGIT_T "$LEGIT_I"
+	printf '"none_runs":[%s],"mem_contenders":"%s",' "${NONE_RUNS// /,}" "$MEM_CONTENDERS"
+	printf '"mem_syns":%d,"mem_runs":[%s],"iperf_segs":%d,"iperf_seg_s":%s,"small_mss":%d,' \
+		$MEM_SYNS "${MEM_RUNS// /,}" $IPERF_SEGS $IPERF_SEG $SMALL_MSS
+	printf '"backlog":%d,"fixed_batch":%d,"guest_cpu":"%s",' \
+		"$BN_BACKLOG" $FIXED_BATCH "$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
+	printf '"nproc":%d,"hz_user":%d}\n' "$(nproc --all)" "$(getconf CLK_TCK)"
 } >>"$RAW"
 
-# The fixed offered rate: the same for every contender and kernel, well
-# below the slowest defense's saturation under TCG (about 25,000 SYN/s on an
-# idle host; the report flags a contender whose CPU 1 was over 80 % busy).
-RATE=${XSP_BENCH_RATE:-10000}
-RUN=0
-printf '{"phase":"rate","kernel":"%s","rate":%d}\n' "$KERNEL" $RATE >>"$RAW"
-
-set -- $CONTENDERS
-n=$#
+read -r -a clist <<<"$CONTENDERS"
+n=${#clist[@]}
 for ((RUN = 1; RUN <= RUNS; RUN++)); do
 	order=()
 	for ((i = 0; i < n; i++)); do
-		j=$(((i + RUN - 1) % n + 1))
-		order+=("${!j}")
+		order+=("${clist[(i + RUN - 1) % n]}")
 	done
+	fams="4 6"
+	[ $((RUN % 2)) = 0 ] && fams="6 4"
+	SLOT=0
 	for c in "${order[@]}"; do
+		[ "$c" = none ] && ! in_list $RUN "$NONE_RUNS" && continue
+		SLOT=$((SLOT + 1))
 		t0=$EPOCHREALTIME
-		bn_setup "$c" || { bn_log "setup $c failed"; exit 1; }
-		phase_legit_base
-		phase_syn_sat
-		phase_syn_fixed
-		phase_ack_fixed
-		phase_mem
+		BN_FAMILY=4
+		if ! bn_setup "$c"; then
+			fail "setup of $c failed"
+			continue
+		fi
+		for BN_FAMILY in $fams; do
+			phase_legit_base
+			for r in $SWEEP; do
+				phase_syn "$r"
+			done
+			phase_ack
+		done
+		BN_FAMILY=4
+		in_list $RUN "$MEM_RUNS" && in_list "$c" "$MEM_CONTENDERS" && phase_mem
 		xsp_stats
-		phase_iperf
-		bn_log "bench[$KERNEL] run $RUN $c done in $(awk -v a=$t0 -v b=$EPOCHREALTIME 'BEGIN { printf "%.1f", b - a }') s"
+		if [ "$c" = xsynproxy ]; then
+			phase_iperf big
+			phase_iperf small
+		fi
+		bn_log "bench[$KERNEL] run $RUN $c done in $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }') s"
 	done
 done
 # Where the server's time goes: perf (cpu-clock sampling, there is no PMU
-# under TCG) on CPU 1 during a saturating SYN flood, per contender.
+# under TCG) on CPU 1 during a saturating IPv4 SYN flood, per contender.
 if [ "$PROFILE_S" != 0 ] && command -v perf >/dev/null; then
 	RUN=0
+	BN_FAMILY=4
 	for c in $CONTENDERS; do
 		bn_setup "$c" || continue
 		bn_flood -r 0 -t 600

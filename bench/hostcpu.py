@@ -5,13 +5,17 @@
 Finds the QEMU process serving RESULTS_DIR (its -fsdev path), and every
 INTERVAL seconds replaces RESULTS_DIR/hostcpu with one line:
 
-    v0_run v0_wait v1_run v1_wait qemu_run host_busy host_total
+    v0_run v0_wait v1_run v1_wait qemu_run host_busy host_total host_ns
 
 v0/v1: the vCPU threads "CPU 0/TCG" and "CPU 1/TCG" (QEMU started with
 -name ...,debug-threads=on), from /proc/<tid>/schedstat: nanoseconds run on
 a host CPU and nanoseconds spent runnable but waiting for one (host
 contention). qemu_run: all of QEMU's threads, ns. host_busy/host_total: the
-host's /proc/stat, all CPUs, in USER_HZ ticks.
+host's /proc/stat, all CPUs, in USER_HZ ticks. host_ns: the host's
+CLOCK_MONOTONIC when the line was written: the guest copies it into every
+snapshot, and bench/report.py refuses a window whose host_ns did not
+advance with the window (a stale or missing file, a dead sampler) instead
+of reporting a CPU time of zero.
 
 The guest reads the file (results share, cache=none) at each counter
 snapshot: the server's CPU time per packet is then the host CPU time its
@@ -59,6 +63,7 @@ def main():
     out = os.path.join(results, "hostcpu")
     tmp = out + ".tmp"
     vcpu = {}
+    t_found = time.time()
     while os.path.exists("/proc/%d" % pid):
         try:
             if len(vcpu) < 2:
@@ -79,8 +84,13 @@ def main():
                 c = [int(x) for x in f.readline().split()[1:]]
             busy = sum(c) - c[3] - c[4]
             with open(tmp, "w") as f:
-                f.write("%d %d %d %d %d %d %d\n" % (v0 + v1 + (qrun, busy, sum(c))))
+                f.write("%d %d %d %d %d %d %d %d\n" % (v0 + v1 + (qrun, busy, sum(c),
+                                                              time.monotonic_ns())))
             os.replace(tmp, out)
+            if len(vcpu) < 2 and time.time() > t_found + 30:
+                sys.stderr.write("hostcpu: no 'CPU 0/TCG' and 'CPU 1/TCG' threads in qemu %d "
+                                 "(needs -name ...,debug-threads=on and -smp 2)\n" % pid)
+                return 1
         except (OSError, ValueError):
             pass
         time.sleep(interval)

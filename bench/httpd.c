@@ -29,7 +29,9 @@ static void on_signal(int sig)
 
 int main(int argc, char **argv)
 {
+	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6 };
 	struct sockaddr_in a = { .sin_family = AF_INET };
+	int v6 = 0, port = 0;
 	int fd, c, one = 1, opt, backlog = 128, size = 64;
 	long served = 0;
 	struct timeval tv = { 1, 0 };
@@ -39,12 +41,19 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt(argc, argv, "a:p:b:s:")) != -1) {
 		switch (opt) {
-		case 'a': inet_aton(optarg, &a.sin_addr); break;
-		case 'p': a.sin_port = htons(atoi(optarg)); break;
+		case 'a':
+			v6 = strchr(optarg, ':') != NULL;
+			if (v6 ? inet_pton(AF_INET6, optarg, &a6.sin6_addr) != 1 :
+				 !inet_aton(optarg, &a.sin_addr)) {
+				fprintf(stderr, "httpd: bad address %s\n", optarg);
+				return 2;
+			}
+			break;
+		case 'p': port = atoi(optarg); break;
 		case 'b': backlog = atoi(optarg); break;
 		case 's': size = atoi(optarg); break;
 		default:
-			fprintf(stderr, "usage: httpd -a ADDR -p PORT [-b BACKLOG] [-s BYTES]\n");
+			fprintf(stderr, "usage: httpd -a ADDR|ADDR6 -p PORT [-b BACKLOG] [-s BYTES]\n");
 			return 2;
 		}
 	}
@@ -59,9 +68,13 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	fd = socket(AF_INET, SOCK_STREAM, 0);
+	a.sin_port = a6.sin6_port = htons(port);
+	fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (void *)&a, sizeof(a)) < 0 || listen(fd, backlog) < 0) {
+	if (v6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if ((v6 ? bind(fd, (void *)&a6, sizeof(a6)) : bind(fd, (void *)&a, sizeof(a))) < 0 ||
+	    listen(fd, backlog) < 0) {
 		perror("httpd: bind/listen");
 		return 1;
 	}
