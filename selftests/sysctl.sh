@@ -76,7 +76,7 @@ replays_failed_moved()
 
 test_accept_queue_full()
 {
-	local failed got
+	local failed got replayed rewritten
 
 	xsp_load
 	setup_pair || { check_err 1 "setup"; log_test "accept queue"; return; }
@@ -127,9 +127,22 @@ time.sleep(60)" &
 	[ "$got" = "client1 client2 client3 client4 " ]
 	check_err $? "delivered after the queue drained: '$got'"
 	failed=$(xsp_fam_delta replay_failed "$XSP_TMP/s0" "$SERVER")
+	replayed=$(xsp_fam_delta syn_replayed "$XSP_TMP/s0" "$SERVER")
+	rewritten=$(xsp_fam_delta synack_rewritten "$XSP_TMP/s0" "$SERVER")
 	log_info "replay_failed +$failed; moved: $(xsp_stats_changed "$XSP_TMP/s0" "$SERVER")"
-	[ "$failed" -ge 1 ]
-	check_err $? "replay_failed did not count the full accept queue"
+	# Every replay that made no request socket is counted, none other.
+	[ "$failed" -eq $((replayed - rewritten)) ]
+	check_err $? "replay_failed +$failed for $replayed replays, $rewritten of them answered"
+	# Over IPv4 the later clients' replays meet the full queue. Over IPv6
+	# they have been seen to make request sockets all the same (every
+	# replay answered, nothing refused, so nothing to count), which is not
+	# understood yet (issue 12): said, not asserted.
+	if [ "$XSP_FAMILY" = 4 ]; then
+		[ "$failed" -ge 1 ]
+		check_err $? "replay_failed did not count the full accept queue"
+	elif [ "$failed" = 0 ]; then
+		log_info "IPv6: no replay met a full accept queue ($replayed replays, all answered)"
+	fi
 	log_test "full accept queue: counted, and clients complete once it drains"
 }
 
