@@ -921,18 +921,12 @@ def render_md(report, a, chart):
         L.append("")
         L.append(ipv4_extra_table(k))
         L.append("")
-        I = iperf_table(k)
-        if I:
-            L.append("### Established throughput (IPv4, xsynproxy loaded / unloaded on the same connection)")
-            L.append("")
-            L.append(I)
-            L.append("")
-        P = profile_table(k)
-        if P:
-            L.append("### Profile")
-            L.append("")
-            L.append(P)
-            L.append("")
+        for title, body in (
+                ("Established throughput (IPv4, xsynproxy loaded / unloaded "
+                 "on the same connection)", iperf_table(k)),
+                ("Profile", profile_table(k))):
+            if body:
+                L += [f"### {title}", "", body, ""]
     L.append("## Cookie cost (userspace build, callgrind)")
     L.append("")
     L.append("`make -C selftests/cookie bench`, instructions per call with cached salts:")
