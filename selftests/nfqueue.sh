@@ -61,6 +61,8 @@ setup()
 	setup_pair || return 1
 	bg "$SERVER" socat -T60 -t10 $SOCAT_LISTEN:$PORT,reuseaddr,fork EXEC:cat
 	wait_listen "$SERVER" $PORT || return 1
+	# The previous test's file would say this queue is bound before it is.
+	rm -f "$XSP_TMP/nfq.stats"
 	bg "$SERVER" "$NFQ" -q 0 -d 50 -s "$XSP_TMP/nfq.stats"
 	wait_for test -s "$XSP_TMP/nfq.stats" || return 1
 	ip netns exec "$SERVER" nft -f - <<NFT || return 1
