@@ -42,7 +42,6 @@ struct xsp_af {
 	u8		family;		/* AF_INET, AF_INET6 */
 	u8		nfproto;
 	int		ct_priority;	/* conntrack's PRE_ROUTING hook */
-	bool		replay_frags;	/* a first fragment's ACK can replay */
 
 	/*
 	 * Network header at skb->data, at PRE_ROUTING or LOCAL_IN: fills @p

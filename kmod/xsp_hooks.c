@@ -879,7 +879,7 @@ static unsigned int xsp_ack(struct xsp_net *xn, const struct xsp_af *af,
 	 * not for a local listener: only segments a listener would answer
 	 * with a reset pay a MAC.
 	 */
-	if (skb->sk || xsp_nated(skb) || (p->frag && !af->replay_frags))
+	if (skb->sk || xsp_nated(skb))
 		return NF_ACCEPT;
 	sk = af->lookup_established(net, p);
 	if (sk) {

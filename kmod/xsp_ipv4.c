@@ -295,7 +295,6 @@ const struct xsp_af xsp_af_inet = {
 	.family			= AF_INET,
 	.nfproto		= NFPROTO_IPV4,
 	.ct_priority		= NF_IP_PRI_CONNTRACK,
-	.replay_frags		= true,
 	.nhlen			= sizeof(struct iphdr),
 	.parse			= xsp4_parse,
 	.dst_local		= xsp4_dst_local,

@@ -377,6 +377,7 @@ static void xsp6_finish_syn(struct sk_buff *skb, unsigned int thoff)
 	struct tcphdr *th = (struct tcphdr *)(skb->data + thoff);
 	unsigned int tcplen = skb->len - thoff;
 	struct ipv6hdr *ip6h = ipv6_hdr(skb);
+	unsigned int off = 0;
 
 	ip6h->payload_len = htons(skb->len - skb_network_offset(skb) -
 				  sizeof(*ip6h));
@@ -393,6 +394,17 @@ static void xsp6_finish_syn(struct sk_buff *skb, unsigned int thoff)
 	else if (ip6h->nexthdr != IPPROTO_TCP)
 		skb_set_transport_header(skb, skb_network_offset(skb) +
 					 sizeof(*ip6h));
+	/*
+	 * Rebuilt from a first fragment (offset 0, parse() saw to it): the
+	 * SYN is whole, an atomic fragment (RFC 6946), which ipv6_frag_rcv()
+	 * passes at once instead of waiting for the ACK's other fragments.
+	 */
+	if (ip6h->nexthdr != IPPROTO_TCP &&
+	    ipv6_find_hdr(skb, &off, NEXTHDR_FRAGMENT, NULL, NULL) >= 0) {
+		struct frag_hdr *fh = (struct frag_hdr *)(skb->data + off);
+
+		fh->frag_off &= ~htons(IP6_MF);
+	}
 	/* A SYN asking for ECN is not ECN-capable itself (RFC 3168 6.1.1). */
 	ipv6_change_dsfield(ip6h, (u8)~INET_ECN_MASK, 0);
 	th->check = 0;
@@ -472,7 +484,6 @@ const struct xsp_af xsp_af_inet6 = {
 	.family			= AF_INET6,
 	.nfproto		= NFPROTO_IPV6,
 	.ct_priority		= NF_IP6_PRI_CONNTRACK,
-	.replay_frags		= false,
 	.nhlen			= sizeof(struct ipv6hdr),
 	.parse			= xsp6_parse,
 	.dst_local		= xsp6_dst_local,

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 """Handshakes driven by hand for edge.sh; run in the client namespace.
 
-    edge.py frag-ack PORT          first ACK with data, in IP fragments
+    edge.py frag-ack PORT          first ACK with data, in IP fragments (IPv6:
+                                   behind a fragment header)
     edge.py wscale-race PORT CMD   change a sysctl (CMD, run in the server
                                    namespace) between the SYN and the ACK
 
@@ -12,14 +13,15 @@ import subprocess
 import sys
 import time
 
-from scapy.all import IP, TCP, Raw, fragment, send, sr1  # noqa: E402
+from scapy.all import (IP, TCP, IPv6ExtHdrFragment, Raw, fragment,  # noqa: E402
+                       fragment6, send, sr1)
 
 import xsp_scapy as x
 
 
 def frag_ack(port):
     """The first ACK carries 1200 bytes of data and arrives in IPv4
-    fragments."""
+    fragments, or in IPv6 ones (the TCP header in the first)."""
     sp = x.sport()
     isn = 1000
     sa = sr1(x.syn(port, sp, isn, [("MSS", 1460)]), timeout=x.REPLY_TIMEOUT)
@@ -27,10 +29,12 @@ def frag_ack(port):
         print("no SYN-ACK")
         return 1
     payload = bytes(range(256)) * 4 + b"x" * 176
-    ack = IP(dst=x.SERVER, flags=0) / TCP(sport=sp, dport=port, seq=isn + 1,
-                                        ack=sa[TCP].seq + 1, flags="PA",
-                                        window=65535) / Raw(payload)
-    frags = fragment(ack, fragsize=512)
+    tcp = TCP(sport=sp, dport=port, seq=isn + 1, ack=sa[TCP].seq + 1,
+              flags="PA", window=65535) / Raw(payload)
+    if x.V6:
+        frags = fragment6(x.ip() / IPv6ExtHdrFragment(id=sp) / tcp, 560)
+    else:
+        frags = fragment(IP(dst=x.SERVER, flags=0) / tcp, fragsize=512)
     send(frags)
     line = x.wait_established(sp, port)
     print(f"fragments {len(frags)}, server socket: {line or 'none'}")
