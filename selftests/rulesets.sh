@@ -25,9 +25,19 @@
 # Each runs the same probe with the port unprotected first (module loaded,
 # no port) and asserts the protected run gives the same answer; each shows
 # a connection opened before `ports add` survives it and new ones succeed.
+#
+# Over IPv6 the same rulesets, written for IPv6: `ip6 saddr` in the inet
+# set, the ip6 raw table and the ingress chain; the egress chains let
+# neighbour discovery, router solicitations and MLD reports out first (not
+# connections: an IPv6 host's egress ruleset lets them through before any
+# ct state rule), then the same rules; the spoofed burst comes
+# from scapy (hping3 has no IPv6). The same assertions hold: a blocked
+# source gets no SYN-ACK and moves no counter, egress rules pass every
+# protected fetch, and no more SYNs are answered than the limit lets in.
 source "$(dirname "$0")/lib.sh"
 source "$XSP_SELFTESTS/xsp_helpers.bash"
 
+FAMILIES="4 6"
 TESTS="
 	test_drop_input
 	test_drop_raw
@@ -38,19 +48,58 @@ TESTS="
 "
 
 PORT=443
-BANNED=10.0.1.3		# a second address of the client, banned by the rules
-SPOOF=10.0.2.7		# hping3's spoofed source, routed back via the client
-SYNACK='tcp[tcpflags] & (tcp-syn|tcp-ack) == (tcp-syn|tcp-ack)'
+
+# fam_vars: the addresses and nft words of the family being run.
+fam_vars()
+{
+	if [ "$XSP_FAMILY" = 6 ]; then
+		BANNED=fd00:1::3	# a second address of the client, banned
+		SPOOF=fd00:2::7		# the burst's spoofed source
+		NFT_IP=ip6		# nft: the family's payload and table
+		ADDR_TYPE=ipv6_addr
+		# tcp[] is IPv4's only: an IPv6 SYN-ACK (no extension
+		# header) by offset.
+		SYNACK='ip6[6] == 6 and ip6[53] & 0x12 == 0x12'
+		SYN='ip6[6] == 6 and ip6[53] & 0x12 == 0x02'
+		LISTEN=TCP6-LISTEN:$PORT,ipv6only=1
+		BANNED_HOST="[$BANNED]"
+		# Neighbour discovery, router solicitations and MLD reports
+		# are not connections: let them out first, as IPv6 egress
+		# rulesets do.
+		ND_ACCEPT='icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit, mld-listener-report, mld2-listener-report } accept'
+		OTHER_ACCEPT='meta nfproto ipv4 accept'
+	else
+		BANNED=10.0.1.3		# a second address of the client, banned by the rules
+		SPOOF=10.0.2.7		# hping3's spoofed source, routed back via the client
+		NFT_IP=ip
+		ADDR_TYPE=ipv4_addr
+		SYNACK='tcp[tcpflags] & (tcp-syn|tcp-ack) == (tcp-syn|tcp-ack)'
+		SYN='tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn'
+		LISTEN=TCP-LISTEN:$PORT
+		BANNED_HOST=$BANNED
+		ND_ACCEPT=
+		OTHER_ACCEPT='meta nfproto ipv6 accept'
+	fi
+}
 
 # setup RULESET: the pair, the banned address on the client, an echo
 # server and the user's ruleset (nft syntax); then a connection opened
 # before anything is protected.
 setup()
 {
+	fam_vars
 	xsp_load || return 1
 	setup_pair || return 1
-	ip -n "$CLIENT" addr add $BANNED/24 dev veth-c || return 1
-	bg "$SERVER" socat -T60 -t10 TCP-LISTEN:$PORT,reuseaddr,fork,backlog=128 EXEC:cat
+	if [ "$XSP_FAMILY" = 6 ]; then
+		# Deprecated, so that the client's own connections do not
+		# take it as their source (RFC 6724 rule 3: in one /64 the
+		# longest-prefix rule cannot tell the two apart).
+		ip -n "$CLIENT" addr add $BANNED/64 dev veth-c nodad preferred_lft 0 ||
+			return 1
+	else
+		ip -n "$CLIENT" addr add $BANNED/24 dev veth-c || return 1
+	fi
+	bg "$SERVER" socat -T60 -t10 $LISTEN,reuseaddr,fork,backlog=128 EXEC:cat
 	wait_listen "$SERVER" $PORT || return 1
 	ip netns exec "$SERVER" nft -f - <<<"$1" || return 1
 	long_start before "$CLIENT" $SERVER_IP $PORT
@@ -68,7 +117,7 @@ protect()
 banned_probe()
 {
 	ip netns exec "$CLIENT" socat -T2 /dev/null \
-		TCP:$SERVER_IP:$PORT,bind=$BANNED,connect-timeout=2 2>/dev/null
+		TCP:$SERVER_HOST:$PORT,bind=$BANNED_HOST,connect-timeout=2 2>/dev/null
 }
 
 # conns N: N echo connections from the client's main address; the summary
@@ -99,7 +148,7 @@ moved_at_least()
 # be the same, and nothing may count it as answered.
 run_drop()
 {
-	local desc=$1 ruleset=$2 t0 t1 t2 stack ours moved msg
+	local desc=$1 ruleset=$2 t0 t1 t2 stack ours syns0 syns1 moved msg
 
 	require_cmd tcpdump
 	setup "$ruleset" || { check_err 1 "setup"; log_test "$desc"; return; }
@@ -123,7 +172,11 @@ run_drop()
 
 	stack=$(cap_count wire "$t0" "$t1" "dst host $BANNED and $SYNACK")
 	ours=$(cap_count wire "$t1" "$t2" "dst host $BANNED and $SYNACK")
+	syns0=$(cap_count wire "$t0" "$t1" "src host $BANNED and $SYN")
+	syns1=$(cap_count wire "$t1" "$t2" "src host $BANNED and $SYN")
 	log_info "SYN-ACKs to the banned source: unprotected $stack, protected $ours; counters during its probe: ${moved:-none}"
+	[ "$syns0" -ge 1 ] && [ "$syns1" -ge 1 ]
+	check_err $? "SYNs from the banned source on the wire: unprotected $syns0, protected $syns1"
 	[ "$stack" = 0 ] && [ "$ours" = 0 ]
 	check_err $? "SYN-ACKs to the banned source: unprotected $stack, protected $ours"
 	[ -z "$moved" ]
@@ -135,34 +188,37 @@ run_drop()
 
 test_drop_input()
 {
+	fam_vars
 	run_drop "INPUT drop of one source (fail2ban): no SYN-ACK, no counter, others protected" "
 table inet f2b {
-	set banned { type ipv4_addr; elements = { $BANNED } }
+	set banned { type $ADDR_TYPE; elements = { $BANNED } }
 	chain input {
 		type filter hook input priority filter; policy accept;
-		ip saddr @banned drop
+		$NFT_IP saddr @banned drop
 	}
 }"
 }
 
 test_drop_raw()
 {
+	fam_vars
 	run_drop "PREROUTING raw-priority drop of one source: no SYN-ACK, no counter, others protected" "
-table ip rawdrop {
+table $NFT_IP rawdrop {
 	chain pre {
 		type filter hook prerouting priority raw; policy accept;
-		ip saddr $BANNED drop
+		$NFT_IP saddr $BANNED drop
 	}
 }"
 }
 
 test_drop_ingress()
 {
+	fam_vars
 	run_drop "netdev ingress drop of one source: no SYN-ACK, no counter, others protected" "
 table netdev ing {
 	chain ingress {
 		type filter hook ingress device \"veth-s\" priority 0; policy accept;
-		ip saddr $BANNED drop
+		$NFT_IP saddr $BANNED drop
 	}
 }"
 }
@@ -202,16 +258,19 @@ run_egress()
 
 test_egress_invalid()
 {
+	fam_vars
 	run_egress "ct state invalid drop in OUTPUT and POSTROUTING: 5 of 5 protected fetches" "
 table inet egress {
 	counter out_invalid { }
 	counter post_invalid { }
 	chain out {
 		type filter hook output priority filter; policy accept;
+		$ND_ACCEPT
 		ct state invalid counter name \"out_invalid\" drop
 	}
 	chain post {
 		type filter hook postrouting priority filter; policy accept;
+		$ND_ACCEPT
 		ct state invalid counter name \"post_invalid\" drop
 	}
 }" "out_invalid post_invalid"
@@ -219,6 +278,7 @@ table inet egress {
 
 test_output_policy()
 {
+	fam_vars
 	run_egress "OUTPUT policy drop, established,related and lo accepted: protected connections pass" "
 table inet egress {
 	counter out_dropped { }
@@ -226,7 +286,8 @@ table inet egress {
 		type filter hook output priority filter; policy drop;
 		ct state established,related accept
 		oif lo accept
-		meta nfproto ipv6 accept
+		$OTHER_ACCEPT
+		$ND_ACCEPT
 		counter name \"out_dropped\"
 	}
 }" "out_dropped"
@@ -236,8 +297,20 @@ table inet egress {
 # BASE+99, 100 per second as far as hping3 can.
 burst()
 {
-	ip netns exec "$CLIENT" hping3 -q -c 100 -i u10000 -S -p $PORT -s "$1" \
-		-a $SPOOF $SERVER_IP >/dev/null 2>&1
+	if [ "$XSP_FAMILY" = 6 ]; then
+		# hping3 has no IPv6: scapy, one SYN every 10 ms or as fast as
+		# it goes, to the server's MAC (no neighbour discovery of its
+		# own).
+		ip netns exec "$CLIENT" python3 -c "
+from scapy.all import Ether, IPv6, TCP, sendp
+sendp([Ether(dst='$SERVER_MAC') / IPv6(src='$SPOOF', dst='$SERVER_IP') /
+       TCP(sport=p, dport=$PORT, flags='S', seq=p * 1000)
+       for p in range($1, $1 + 100)], iface='veth-c', inter=0.01, verbose=0)
+" >/dev/null || echo "# the scapy burst failed"
+	else
+		ip netns exec "$CLIENT" hping3 -q -c 100 -i u10000 -S -p $PORT -s "$1" \
+			-a $SPOOF $SERVER_IP >/dev/null 2>&1
+	fi
 	sleep 1
 }
 
@@ -255,7 +328,13 @@ test_ct_limit()
 	local desc="ct state new limit rate in INPUT: no more SYNs answered than the rule lets in"
 	local t0 t1 t2 p0 p1 p2 stack ours passed recv answered msg
 
-	require_cmd tcpdump hping3
+	require_cmd tcpdump
+	if [ "$XSP_FAMILY" = 6 ]; then
+		python3 -c 'import scapy' 2>/dev/null ||
+			{ log_skip "$desc" "no scapy"; return; }
+	else
+		require_cmd hping3
+	fi
 	setup "
 table inet lim {
 	counter passed { }
@@ -265,7 +344,12 @@ table inet lim {
 		tcp dport $PORT ct state new drop
 	}
 }" || { check_err 1 "setup"; log_test "$desc"; return; }
-	ip -n "$SERVER" route add ${SPOOF%.*}.0/24 via $CLIENT_IP
+	if [ "$XSP_FAMILY" = 6 ]; then
+		ip -n "$SERVER" route add ${SPOOF%::*}::/64 via $CLIENT_IP
+		SERVER_MAC=$(ip -n "$SERVER" -br link show veth-s | awk '{ print $3 }')
+	else
+		ip -n "$SERVER" route add ${SPOOF%.*}.0/24 via $CLIENT_IP
+	fi
 	cap_start wire "$CLIENT" veth-c "dst host $SPOOF and $SYNACK"
 	p0=$(nft_counter lim passed)
 	t0=$(now)
