@@ -38,7 +38,11 @@ OTHERS = ("syncookies", "nft")
 FAMILIES = (4, 6)
 FAM = {4: "IPv4", 6: "IPv6"}
 USER_HZ_MS = 10.0
-SAT_BUSY_PCT = 97.0	# a flat-out cell below this is flagged as generator-limited
+SAT_BUSY_PCT = 97.0	# a flat-out cell below this is flagged: not CPU saturation
+# Flagged cells that lost at least this share of the offered SYNs at the
+# server's receive ring were limited by the ring (the NAPI thread did not
+# drain it in time though its vCPU had idle time), not by the generator.
+RING_DROP_PCT = 1.0
 
 
 class BenchError(Exception):
@@ -47,6 +51,12 @@ class BenchError(Exception):
 
 def div(a, b):
     return a / b if a is not None and b else None
+
+
+def flag_text(x):
+    """What limited a flagged flat-out cell, for the tables."""
+    return "%s-limited, %.0f %% busy, %.0f %% dropped at the ring" % (
+        "ring" if x["limit"] == "ring" else "gen", x["busy_pct"], x["ring_drop_pct"])
 
 
 # --- per-window metrics --------------------------------------------------------
@@ -59,6 +69,7 @@ def flood_metrics(d):
         "delivered_pps": div(d["srv_rx"], s),
         "answered_pps": div(d["answered"], s),
         "dropped_at_ring": d["gen_drop"],
+        "ring_drop_pct": div(100.0 * d["gen_drop"], d["gen_tx"] + d["gen_drop"]),
         # server CPU: host CPU time of vCPU 1's thread (robust to host load)
         "cpu_host_us_per_answer": div(d["v1_run_ns"] / 1e3, d["answered"]),
         "cpu_host_us_per_packet": div(d["v1_run_ns"] / 1e3, d["srv_rx"]),
@@ -304,7 +315,7 @@ class Kernel:
 
 SWEEP_FIELDS = ["offered_pps", "delivered_pps", "answered_pps", "capacity", "cpu_host_us_per_answer",
                 "cpu_host_us_per_packet", "cpu_guest_busy_us_per_answer", "cpu1_busy_pct",
-                "vcpu1_host_pct", "vcpu_wait_pct", "dropped_at_ring"]
+                "vcpu1_host_pct", "vcpu_wait_pct", "dropped_at_ring", "ring_drop_pct"]
 LEGIT_FIELDS = ["legit_attempted", "legit_ok", "legit_late", "legit_success_pct",
                 "legit_connect_p50_ms", "legit_connect_p99_ms"]
 
@@ -330,8 +341,11 @@ def analyse(kern, raw_dir):
             sat = C["sweep"]["0"]
             busy = med(sat["cpu1_busy_pct"])
             if c != "none" and busy is not None and busy < SAT_BUSY_PCT:
+                drop = med(sat["ring_drop_pct"]) or 0.0
                 flagged.append({"family": fam, "contender": c, "busy_pct": busy,
-                                "busy_min_pct": sat["cpu1_busy_pct"]["min"]})
+                                "busy_min_pct": sat["cpu1_busy_pct"]["min"],
+                                "ring_drop_pct": drop,
+                                "limit": "ring" if drop >= RING_DROP_PCT else "generator"})
         if "xsynproxy" in contenders:
             X = "xsynproxy"
             R = F["ratios"]
@@ -568,7 +582,7 @@ def sweep_table(k, fam):
             for c in cs:
                 v = cell(S[c][key], dg)
                 if r == 0 and key == "answered_pps" and (fam, c) in flag:
-                    v += " **(gen-limited, %.0f %% busy)**" % flag[(fam, c)]["busy_pct"]
+                    v += " **(%s)**" % flag_text(flag[(fam, c)])
                 cells.append(v)
             L.append("| %s | %s | %s |" % ("**%s**" % rate_name(r) if i == 0 else "", name, " | ".join(cells)))
     return "\n".join(L)
@@ -887,11 +901,18 @@ def render_md(report, a, chart):
         L.append("| %s, %s | %s | %s |" % (t["target"], limit_str(t), t["family"],
                                            " | ".join(target_cell(k["targets"][i]) for k in K)))
     L.append("")
-    fl = ["kernel %s %s %s: %.0f %% busy (median; lowest run %.0f %%)"
-          % (k["series"], FAM[x["family"]], LABEL[x["contender"]], x["busy_pct"], x["busy_min_pct"])
-          for k in K for x in k["flagged"]]
-    L.append("Flat-out cells whose server vCPU was under %.0f %% busy (generator-limited, not "
-             "saturation; flagged in the tables): %s." % (SAT_BUSY_PCT, "; ".join(fl) if fl else "none"))
+    for lim, what in (("ring", "limited by the server's receive ring: at least %.0f %% of the "
+                               "offered SYNs dropped there while the vCPU still had idle time"
+                               % RING_DROP_PCT),
+                      ("generator", "generator-limited: under %.0f %% dropped at the ring"
+                       % RING_DROP_PCT)):
+        fl = ["kernel %s %s %s: %.0f %% busy (median; lowest run %.0f %%), %.0f %% dropped at the ring"
+              % (k["series"], FAM[x["family"]], LABEL[x["contender"]], x["busy_pct"],
+                 x["busy_min_pct"], x["ring_drop_pct"])
+              for k in K for x in k["flagged"] if x["limit"] == lim]
+        L.append("Flat-out cells whose server vCPU was under %.0f %% busy, so not CPU saturation, "
+                 "%s (flagged in the tables): %s." % (SAT_BUSY_PCT, what, "; ".join(fl) if fl else "none"))
+        L.append("")
     L.append("")
     B = baseline_table(report, a.baseline) if a.baseline else ""
     if B:
@@ -987,8 +1008,8 @@ def main():
                 t["verdict"], t["family"], t["target"], fmt(t["value"]), t["unit"], limit_str(t),
                 "  [" + "; ".join(x for x in (t["by"], t["note"]) if x) + "]" if t["by"] or t["note"] else ""))
         for x in k["flagged"]:
-            print("  flagged: %s %s flat out only %.0f %% busy" % (FAM[x["family"]], LABEL[x["contender"]],
-                                                                 x["busy_pct"]))
+            print("  flagged: %s %s flat out only %.0f %% busy (%s)" % (
+                FAM[x["family"]], LABEL[x["contender"]], x["busy_pct"], flag_text(x)))
     print("report: %s, %s%s" % (a.md, a.json, ", " + a.png if chart else ""))
     return 0
 
