@@ -198,8 +198,9 @@ def describe(r):
                                       if r["l2group"] else "")
 
 
-def judge(label, cases, stack, ours, v6):
-    """One KTAP line per probe; the summary rows."""
+def judge(label, cases, stack, ours, v6, rpf6=False):
+    """One KTAP line per probe; the summary rows. @rpf6: IPv6's
+    reverse-path rule was on (the cases' first verdict column)."""
     rows = []
     for case, s, o in zip(cases, stack, ours):
         name = case[0]
@@ -221,8 +222,7 @@ def judge(label, cases, stack, ours, v6):
             why.append(f"SYN-ACKs via {sorted(s['ifaces'])} unprotected, "
                        f"via {sorted(o['ifaces'])} protected")
         if v6:
-            want = case[4] if label.startswith("fib") or case[5] == SAME \
-                else case[5]
+            want = case[4] if rpf6 or case[5] == SAME else case[5]
             got = verdicts(o["moved"])
             if got != tuple(sorted(want)) or \
                (not want and o["moved"].get("syn_recv", 0)):
@@ -254,7 +254,7 @@ def main():
                 "no reverse-path rule"
             stack = run_phase(f"6-{n}", False, 21000 + 200 * n, CASES6)
             ours = run_phase(f"6-{n}", True, 21100 + 200 * n, CASES6)
-            table += judge(label, CASES6, stack, ours, True)
+            table += judge(label, CASES6, stack, ours, True, on)
         set_rpf6(False)
     print("# summary (reverse-path check, probe, unprotected, protected, "
           "protected counters):", flush=True)
