@@ -207,11 +207,10 @@ client_syns()
 
 test_plaintext_syn()
 {
-	local t0 t1 t2 from syns d sent syn='tcp[tcpflags] == tcp-syn'
+	local t0 t1 t2 from syns d sent syn
 
 	require_cmd tcpdump
-	# tcpdump's tcp[] is IPv4 only: the flags behind a bare IPv6 header.
-	[ "$XSP_FAMILY" = 6 ] && syn='ip6[53] == 2'
+	syn=$(tcp_flags_is == tcp-syn)
 	setup || { check_err 1 "setup"; log_test "plaintext SYN"; return; }
 	ip -n "$CLIENT" xfrm policy del src $CLIENT_IP dst $SERVER_IP proto tcp dir out
 	cap_start wire "$CLIENT" veth-c

@@ -40,7 +40,11 @@ xsp_find_repo()
 	return 1
 }
 XSP_TOP=$(xsp_find_repo)
-XSP_TMP=$(mktemp -d /tmp/xsp-test.XXXXXX)
+# The script's scratch directory; run_tests gives each test run its own
+# directory under it in XSP_TMP, removed after the test, so that no test
+# finds a file an earlier one left behind.
+XSP_TMP_ROOT=$(mktemp -d /tmp/xsp-test.XXXXXX)
+XSP_TMP=$XSP_TMP_ROOT
 
 RET=0
 XSP_NTEST=0
@@ -78,7 +82,7 @@ cleanup_all_ns()
 xsp_cleanup()
 {
 	xsp_cleanup_between
-	rm -rf "$XSP_TMP"
+	rm -rf "$XSP_TMP_ROOT"
 	echo "# $XSP_TEST_NAME: ${SECONDS}s"
 }
 trap xsp_cleanup EXIT
@@ -156,20 +160,29 @@ log_info()
 # run_tests: run every function named in $TESTS, each in a fresh set of
 # namespaces, once per family of $FAMILIES (default 4) that is also in
 # $XSP_FAMILIES when that is set (XSP_FAMILIES=6: the IPv6 runs only), then
-# exit with the KSFT code.
+# exit with the KSFT code. A script's family_vars function, when it has
+# one, is called at the start of each family's run. Each test gets an
+# empty XSP_TMP, and its time is logged.
 run_tests()
 {
-	local f t
+	local f t t0
 
 	for f in ${FAMILIES:-4}; do
 		[[ " ${XSP_FAMILIES:-$f} " == *" $f "* ]] || continue
 		set_family "$f"
+		! declare -F family_vars >/dev/null || family_vars
 		XSP_FAMILY_TAG=
 		[ "$f" = 6 ] && XSP_FAMILY_TAG="IPv6: "
 		for t in $TESTS; do
 			RET=0
+			t0=$SECONDS
+			XSP_TMP=$XSP_TMP_ROOT/$f.$t
+			mkdir "$XSP_TMP"
 			"$t"
 			xsp_cleanup_between
+			rm -rf "$XSP_TMP"
+			XSP_TMP=$XSP_TMP_ROOT
+			log_info "$XSP_FAMILY_TAG$t took $((SECONDS - t0))s"
 		done
 	done
 	if [ "$XSP_NFAIL" -gt 0 ]; then
@@ -245,13 +258,45 @@ xsp_loaded()
 	grep -q '^xsynproxy ' /proc/modules
 }
 
+# The counters of synctl -j stats in awk: the first file read fills
+# a["NAME"] and a["ipv4.NAME"], a["ipv6.NAME"] (its keys in order in
+# ka[1..na]), the second one b[]. awk rather than python for these helpers:
+# they run hundreds of times, and python takes a third of a second to start
+# in the test guest, awk a tenth.
+XSP_STATS_AWK='
+FNR == 1 { pre = ""; f++ }
+{
+	s = $0
+	while (match(s, /"[a-z0-9_]+": *([{]|[0-9]+)|[}]/)) {
+		t = substr(s, RSTART, RLENGTH)
+		s = substr(s, RSTART + RLENGTH)
+		if (t == "}") {
+			pre = ""
+			continue
+		}
+		k = t
+		sub(/^"/, "", k)
+		sub(/".*/, "", k)
+		v = t
+		sub(/^[^:]*: */, "", v)
+		if (v == "{")
+			pre = k "."
+		else if (f == 1) {
+			a[pre k] = v
+			ka[++na] = pre k
+		} else
+			b[pre k] = v
+	}
+}'
+
 # xsp_stat NAME [NETNS]: print one counter (lower-case name, e.g. syn_answered).
 xsp_stat()
 {
 	local name=$1 ns=${2:-}
 
-	synctl ${ns:+-n "$ns"} -j stats | python3 -c \
-		"import json,sys; print(json.load(sys.stdin)['$name'])"
+	synctl ${ns:+-n "$ns"} -j stats |
+		awk -v n="$name" "$XSP_STATS_AWK"'
+		END { if (!(n in a)) exit 1; print a[n] }'
 }
 
 # xsp_stats_snapshot NETNS FILE: save all counters as JSON.
@@ -260,26 +305,30 @@ xsp_stats_snapshot()
 	synctl ${1:+-n "$1"} -j stats >"$2"
 }
 
+# xsp_stats_delta KEY BEFORE_FILE [NETNS]: growth of the counter KEY
+# ("name", or "ipv6.name" for a family's) since the snapshot.
+xsp_stats_delta()
+{
+	local key=$1 before=$2 ns=${3:-}
+	local now
+
+	now=$(synctl ${ns:+-n "$ns"} -j stats) || return 1
+	awk -v n="$key" "$XSP_STATS_AWK"'
+	END { if (!(n in a) || !(n in b)) exit 1; printf "%d\n", b[n] - a[n] }' \
+		"$before" - <<<"$now"
+}
+
 # xsp_stat_delta NAME BEFORE_FILE [NETNS]: counter growth since the snapshot.
 xsp_stat_delta()
 {
-	local name=$1 before=$2 ns=${3:-}
-	local now
-
-	now=$(xsp_stat "$name" "$ns") || return 1
-	python3 -c "import json; print($now - json.load(open('$before'))['$name'])"
+	xsp_stats_delta "$@"
 }
 
 # xsp_fam_delta NAME BEFORE_FILE [NETNS]: growth of the counter of the
 # family being run (its "ipv4" or "ipv6" object) since the snapshot.
 xsp_fam_delta()
 {
-	local name=$1 before=$2 ns=${3:-}
-
-	synctl ${ns:+-n "$ns"} -j stats | python3 -c "
-import json, sys
-f = 'ipv$XSP_FAMILY'
-print(json.load(sys.stdin)[f]['$name'] - json.load(open('$before'))[f]['$name'])"
+	xsp_stats_delta "ipv$XSP_FAMILY.$1" "${@:2}"
 }
 
 # xsp_other_family_moved BEFORE_FILE [NETNS]: print the counters of the
@@ -287,13 +336,21 @@ print(json.load(sys.stdin)[f]['$name'] - json.load(open('$before'))[f]['$name'])
 # nothing when none did.
 xsp_other_family_moved()
 {
-	local before=$1 ns=${2:-}
+	local before=$1 ns=${2:-} now other=ipv6.
 
-	synctl ${ns:+-n "$ns"} -j stats | python3 -c "
-import json, sys
-f = 'ipv6' if '$XSP_FAMILY' == '4' else 'ipv4'
-now, then = json.load(sys.stdin)[f], json.load(open('$before'))[f]
-print(' '.join(f'{k}+{now[k] - v}' for k, v in then.items() if now[k] != v))"
+	[ "$XSP_FAMILY" = 6 ] && other=ipv4.
+	now=$(synctl ${ns:+-n "$ns"} -j stats) || return 1
+	awk -v p="$other" "$XSP_STATS_AWK"'
+	END {
+		for (i = 1; i <= na; i++) {
+			k = ka[i]
+			if (index(k, p) == 1 && b[k] != a[k])
+				out = out sep substr(k, length(p) + 1) "+" b[k] - a[k]
+			if (out != "")
+				sep = " "
+		}
+		print out
+	}' "$before" - <<<"$now"
 }
 
 # --- flood -----------------------------------------------------------------
@@ -306,7 +363,7 @@ xsp_synflood_bin()
 	local bin=$XSP_TOP/build/bench/synflood src=$XSP_TOP/bench/synflood.c
 
 	if [ ! -x "$bin" ] || [ "$src" -nt "$bin" ]; then
-		bin=$XSP_TMP/synflood
+		bin=$XSP_TMP_ROOT/synflood
 		[ -x "$bin" ] || cc -O2 -o "$bin" "$src" || return 1
 	fi
 	echo "$bin"
@@ -391,6 +448,20 @@ setup_pair()
 		wait_for ip netns exec "$CLIENT" ping -6 -c1 -W1 $SERVER_IP6
 }
 
+# tcp_flags_is TEST: a capture filter that is true when the TCP flags of
+# a packet of the family being run pass TEST ("& (tcp-syn|tcp-ack) ==
+# tcp-syn"). pcap-filter's tcp[] reaches IPv4's TCP header only: over IPv6
+# it is the byte behind a bare IPv6 header (ours carry no extension
+# header), once the next header says TCP.
+tcp_flags_is()
+{
+	if [ "$XSP_FAMILY" = 6 ]; then
+		echo "(ip6[6] == 6 and ip6[53] $*)"
+	else
+		echo "(tcp[tcpflags] $*)"
+	fi
+}
+
 # wait_for CMD...: retry CMD for up to XSP_WAIT seconds.
 wait_for()
 {
@@ -462,16 +533,28 @@ long_conn_close()
 }
 
 # xsp_stats_changed BEFORE_FILE [NETNS]: the counters that moved since the
-# snapshot, as "name+delta ...", empty when none did.
+# snapshot, as "name+delta ..." in name order, empty when none did. The
+# totals only: the per-family counters add up to them.
 xsp_stats_changed()
 {
-	synctl ${2:+-n "$2"} -j stats | python3 -c '
-import json, sys
-b = json.load(open(sys.argv[1]))
-n = json.load(sys.stdin)
-# the totals; the per-family objects ("ipv4", "ipv6") add up to them
-n = {k: v for k, v in n.items() if isinstance(v, int)}
-print(" ".join("%s+%d" % (k, n[k] - b.get(k, 0)) for k in sorted(n) if n[k] != b.get(k, 0)))' "$1"
+	local now
+
+	now=$(synctl ${2:+-n "$2"} -j stats) || return 1
+	# the current counters first: one the snapshot lacks counts from 0
+	awk "$XSP_STATS_AWK"'
+	END {
+		for (i = 1; i <= na; i++) {
+			k = ka[i]
+			if (index(k, ".") || a[k] == b[k] + 0)
+				continue
+			for (j = m++; j > 0 && names[j - 1] > k; j--)
+				names[j] = names[j - 1]
+			names[j] = k
+		}
+		for (j = 0; j < m; j++)
+			out = out (j ? " " : "") names[j] "+" a[names[j]] - b[names[j]]
+		print out
+	}' - "$1" <<<"$now"
 }
 
 # xsp_expect_moved NETNS BEFORE_FILE N NAME...: each NAME grew by N or more

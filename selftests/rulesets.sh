@@ -49,18 +49,15 @@ TESTS="
 
 PORT=443
 
-# fam_vars: the addresses and nft words of the family being run.
-fam_vars()
+# family_vars: the addresses and nft words of the family being run
+# (run_tests calls it as each family's run starts).
+family_vars()
 {
 	if [ "$XSP_FAMILY" = 6 ]; then
 		BANNED=fd00:1::3	# a second address of the client, banned
 		SPOOF=fd00:2::7		# the burst's spoofed source
 		NFT_IP=ip6		# nft: the family's payload and table
 		ADDR_TYPE=ipv6_addr
-		# tcp[] is IPv4's only: an IPv6 SYN-ACK (no extension
-		# header) by offset.
-		SYNACK='ip6[6] == 6 and ip6[53] & 0x12 == 0x12'
-		SYN='ip6[6] == 6 and ip6[53] & 0x12 == 0x02'
 		LISTEN=TCP6-LISTEN:$PORT,ipv6only=1
 		BANNED_HOST="[$BANNED]"
 		# Neighbour discovery, router solicitations and MLD reports
@@ -73,13 +70,13 @@ fam_vars()
 		SPOOF=10.0.2.7		# hping3's spoofed source, routed back via the client
 		NFT_IP=ip
 		ADDR_TYPE=ipv4_addr
-		SYNACK='tcp[tcpflags] & (tcp-syn|tcp-ack) == (tcp-syn|tcp-ack)'
-		SYN='tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn'
 		LISTEN=TCP-LISTEN:$PORT
 		BANNED_HOST=$BANNED
 		ND_ACCEPT=
 		OTHER_ACCEPT='meta nfproto ipv6 accept'
 	fi
+	SYNACK=$(tcp_flags_is '& (tcp-syn|tcp-ack) == (tcp-syn|tcp-ack)')
+	SYN=$(tcp_flags_is '& (tcp-syn|tcp-ack) == tcp-syn')
 }
 
 # setup RULESET: the pair, the banned address on the client, an echo
@@ -87,7 +84,6 @@ fam_vars()
 # before anything is protected.
 setup()
 {
-	fam_vars
 	xsp_load || return 1
 	setup_pair || return 1
 	if [ "$XSP_FAMILY" = 6 ]; then
@@ -188,7 +184,6 @@ run_drop()
 
 test_drop_input()
 {
-	fam_vars
 	run_drop "INPUT drop of one source (fail2ban): no SYN-ACK, no counter, others protected" "
 table inet f2b {
 	set banned { type $ADDR_TYPE; elements = { $BANNED } }
@@ -201,7 +196,6 @@ table inet f2b {
 
 test_drop_raw()
 {
-	fam_vars
 	run_drop "PREROUTING raw-priority drop of one source: no SYN-ACK, no counter, others protected" "
 table $NFT_IP rawdrop {
 	chain pre {
@@ -213,7 +207,6 @@ table $NFT_IP rawdrop {
 
 test_drop_ingress()
 {
-	fam_vars
 	run_drop "netdev ingress drop of one source: no SYN-ACK, no counter, others protected" "
 table netdev ing {
 	chain ingress {
@@ -258,7 +251,6 @@ run_egress()
 
 test_egress_invalid()
 {
-	fam_vars
 	run_egress "ct state invalid drop in OUTPUT and POSTROUTING: 5 of 5 protected fetches" "
 table inet egress {
 	counter out_invalid { }
@@ -278,7 +270,6 @@ table inet egress {
 
 test_output_policy()
 {
-	fam_vars
 	run_egress "OUTPUT policy drop, established,related and lo accepted: protected connections pass" "
 table inet egress {
 	counter out_dropped { }
@@ -302,7 +293,10 @@ burst()
 		# it goes, to the server's MAC (no neighbour discovery of its
 		# own).
 		ip netns exec "$CLIENT" python3 -c "
-from scapy.all import Ether, IPv6, TCP, sendp
+from scapy.layers.inet import TCP
+from scapy.layers.inet6 import IPv6
+from scapy.layers.l2 import Ether
+from scapy.sendrecv import sendp
 sendp([Ether(dst='$SERVER_MAC') / IPv6(src='$SPOOF', dst='$SERVER_IP') /
        TCP(sport=p, dport=$PORT, flags='S', seq=p * 1000)
        for p in range($1, $1 + 100)], iface='veth-c', inter=0.01, verbose=0)

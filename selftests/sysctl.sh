@@ -82,9 +82,6 @@ test_accept_queue_full()
 	setup_pair || { check_err 1 "setup"; log_test "accept queue"; return; }
 	synctl -n "$SERVER" ports add 7777
 	synctl -n "$SERVER" -j stats >"$XSP_TMP/s0"
-	# $XSP_TMP outlives a family's run: the IPv4 run's "go" would open
-	# the IPv6 listener's queue from the start.
-	rm -f "$XSP_TMP/go" "$XSP_TMP/got" "$XSP_TMP"/connected*
 	# Listener with backlog 1 that accepts nothing until told to (once the
 	# queue has refused a replay, or after 60 s), then collects what each
 	# client sent. (A fixed wait raced the clients' start on a loaded guest.)

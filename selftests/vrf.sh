@@ -92,13 +92,9 @@ NFT
 # cap_start: capture SYN-ACKs and resets on the client's link.
 cap_start()
 {
-	local flags='tcp[tcpflags]'
-
-	# tcpdump's tcp[] is IPv4 only: the flags behind a bare IPv6 header.
-	[ "$XSP_FAMILY" = 6 ] && flags='ip6[53]'
 	rm -f "$XSP_TMP/cap.err"
 	bg "$CLIENT" tcpdump -i veth-c -nn -U -w "$XSP_TMP/cap.pcap" \
-		"tcp port 443 and $flags & (tcp-syn|tcp-rst) != 0" 2>"$XSP_TMP/cap.err"
+		"tcp port 443 and $(tcp_flags_is '& (tcp-syn|tcp-rst) != 0')" 2>"$XSP_TMP/cap.err"
 	XSP_CAP_PID=$XSP_BG_PID
 	wait_for grep -q listening "$XSP_TMP/cap.err"
 }
