@@ -218,10 +218,7 @@ PY
 # fam_delta FAMILY NAME: growth of one family's counter since stats0.
 fam_delta()
 {
-	synctl -n "$SERVER" -j stats | python3 -c "
-import json, sys
-now = json.load(sys.stdin)['$1']['$2']
-print(now - json.load(open('$XSP_TMP/stats0'))['$1']['$2'])"
+	xsp_stats_delta "$1.$2" "$XSP_TMP/stats0" "$SERVER"
 }
 
 # One dual-stack listener (IPv6 socket, v4-mapped IPv4 clients): protected

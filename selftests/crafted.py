@@ -12,9 +12,11 @@ import random
 import re
 import time
 
-from scapy.all import (IP, TCP, Ether, Raw, fragment,  # noqa: E402
-                       raw, send, sendp, sniff, sr1)
-from scapy.layers.inet import in4_chksum  # noqa: E402
+from scapy.compat import raw  # noqa: E402
+from scapy.layers.inet import IP, TCP, fragment, in4_chksum  # noqa: E402
+from scapy.layers.l2 import Ether  # noqa: E402
+from scapy.packet import Raw  # noqa: E402
+from scapy.sendrecv import send, sendp, sniff, sr1  # noqa: E402
 from scapy.layers.inet6 import (IPv6, IPv6ExtHdrDestOpt,  # noqa: E402
                                 IPv6ExtHdrFragment, IPv6ExtHdrHopByHop,
                                 IPv6ExtHdrRouting, HBHOptUnknown, PadN,

@@ -13,8 +13,10 @@ import subprocess
 import sys
 import time
 
-from scapy.all import (IP, TCP, IPv6ExtHdrFragment, Raw, fragment,  # noqa: E402
-                       fragment6, send, sr1)
+from scapy.layers.inet import IP, TCP, fragment  # noqa: E402
+from scapy.layers.inet6 import IPv6ExtHdrFragment, fragment6  # noqa: E402
+from scapy.packet import Raw  # noqa: E402
+from scapy.sendrecv import send, sr1  # noqa: E402
 
 import xsp_scapy as x
 

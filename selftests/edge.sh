@@ -154,7 +154,10 @@ test_unroutable_reply()
 	noroute0=$(nstat_get $counter)
 	ip netns exec "$CLIENT" python3 - "$SERVER_IP" $src <<'PY'
 import sys
-from scapy.all import IP, IPv6, TCP, send, conf
+from scapy.config import conf
+from scapy.layers.inet import IP, TCP
+from scapy.layers.inet6 import IPv6
+from scapy.sendrecv import send
 conf.verb = 0
 L3 = IPv6 if ":" in sys.argv[1] else IP
 for i in range(3):
@@ -193,7 +196,10 @@ test_wscale_race()
 	sleep 5
 	new=$(ip netns exec "$CLIENT" python3 - "$SERVER_IP" <<'PY'
 import sys
-from scapy.all import IP, IPv6, TCP, sr1, conf
+from scapy.config import conf
+from scapy.layers.inet import IP, TCP
+from scapy.layers.inet6 import IPv6
+from scapy.sendrecv import sr1
 conf.verb = 0
 L3 = IPv6 if ":" in sys.argv[1] else IP
 sa = sr1(L3(dst=sys.argv[1]) / TCP(sport=42001, dport=443, flags="S", seq=9,

@@ -26,7 +26,11 @@ import re
 import subprocess
 import time
 
-from scapy.all import Ether, IP, IPv6, TCP, get_if_hwaddr, sendp  # noqa: E402
+from scapy.arch import get_if_hwaddr  # noqa: E402
+from scapy.layers.inet import IP, TCP  # noqa: E402
+from scapy.layers.inet6 import IPv6  # noqa: E402
+from scapy.layers.l2 import Ether  # noqa: E402
+from scapy.sendrecv import sendp  # noqa: E402
 
 import xsp_scapy as x
 

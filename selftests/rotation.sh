@@ -95,7 +95,11 @@ test_shared_key()
 	out=$(S2MAC=$(ip -n "$S2" -br link show veth-s | awk '{print $3}') \
 		SERVER=$S1 SERVER2=$S2 ip netns exec "$CLIENT" python3 - "$CLIENT_IP" "$SERVER_IP" <<'PY'
 import os, random, subprocess, sys, time
-from scapy.all import Ether, IP, IPv6, TCP, sr1, sendp, conf
+from scapy.config import conf
+from scapy.layers.inet import IP, TCP
+from scapy.layers.inet6 import IPv6
+from scapy.layers.l2 import Ether
+from scapy.sendrecv import sendp, sr1
 conf.verb = 0
 L3 = IPv6 if ":" in sys.argv[2] else IP
 def handshake():
@@ -129,7 +133,11 @@ PY
 	out=$(S2MAC=$(ip -n "$S2" -br link show veth-s | awk '{print $3}') \
 		SERVER=$S1 SERVER2=$S2 ip netns exec "$CLIENT" python3 - "$CLIENT_IP" "$SERVER_IP" <<'PY'
 import os, random, subprocess, sys, time
-from scapy.all import Ether, IP, IPv6, TCP, sr1, sendp, conf
+from scapy.config import conf
+from scapy.layers.inet import IP, TCP
+from scapy.layers.inet6 import IPv6
+from scapy.layers.l2 import Ether
+from scapy.sendrecv import sendp, sr1
 conf.verb = 0
 L3 = IPv6 if ":" in sys.argv[2] else IP
 sp = random.randint(20000, 60000)

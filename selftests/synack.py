@@ -25,9 +25,9 @@
 Each case checks what came back on the wire, the server's sockets (ss) and
 the module's counters (exactly which moved, in which family), prints its
 findings as "# " lines, a "# FAIL: " line per problem, and exits 1 when
-there was any. xsp_scapy.py is not used: it imports all of scapy, which
-takes 15-25 s in the emulated guest; the few layers needed here take a
-quarter of that.
+there was any. xsp_scapy.py is not used: load_scapy() imports the few
+layers needed here, when a case needs them, not all of scapy, which takes
+5-25 s in the emulated guest.
 """
 import json
 import os
