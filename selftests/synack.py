@@ -17,6 +17,10 @@
     synack.py payload    data on the SYN: trimmed, same SYN-ACK
     synack.py marktos    mark, TOS and conntrack of the SYN-ACK under
                          tcp_fwmark_accept and tcp_reflect_tos, both paths
+    synack.py CASE CASE...
+                         the cases one after the other on the same server
+                         (each has source ports of its own), each between
+                         "# case CASE" and "# case CASE: N problem(s)"
     synack.py tapserver IFACE OUT
                          (server namespace, no scapy) the packet socket of
                          "tap": bound, it creates OUT.ready; when OUT.go
@@ -760,14 +764,18 @@ def main():
     if len(sys.argv) == 4 and sys.argv[1] == "tapserver":
         tapserver(sys.argv[2], sys.argv[3])
         return
-    if len(sys.argv) != 2 or sys.argv[1] not in CASES:
+    cases = sys.argv[1:]
+    if not cases or any(c not in CASES for c in cases):
         print(__doc__)
         sys.exit(2)
     t = time.time()
     load_scapy()
     info(f"scapy loaded in {time.time() - t:.1f} s")
-    CASES[sys.argv[1]]()
-    info(f"{sys.argv[1]}: {time.time() - t:.1f} s")
+    for c in cases:
+        t, n = time.time(), len(failures)
+        info(f"case {c}")
+        CASES[c]()
+        info(f"case {c}: {len(failures) - n} problem(s), {time.time() - t:.1f} s")
     finish()
 
 

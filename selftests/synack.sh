@@ -36,17 +36,15 @@
 #                    stack without the module
 # Each asserts on counters (which moved, by how much, in which family),
 # captured packets and the server's sockets; the crafted cases are in
-# synack.py. Every test runs for IPv4 and IPv6.
+# synack.py, the first five run as one test function (one setup, one
+# scapy import) that gives a result for each. Every test runs for IPv4 and
+# IPv6.
 source "$(dirname "$0")/lib.sh"
 source "$XSP_SELFTESTS/xsp_helpers.bash"
 
 FAMILIES="4 6"
 TESTS="
-	test_same_synack
-	test_checksums
-	test_capture_keeps_syn
-	test_l3_options
-	test_syn_payload
+	test_crafted_cases
 	test_mark_tos_conntrack
 	test_vlan
 	test_bridge
@@ -82,60 +80,82 @@ setup_crafted()
 	synctl -n "$SERVER" salt set --epoch-len $EPOCH_LEN >/dev/null
 }
 
-# py CASE: run a case of synack.py in the client namespace; its findings
-# go to the log, the first problem to XSP_PY_FAIL. True when there was none.
-py()
+# py_run CASE...: synack.py CASE... in the client namespace; its output,
+# every line a "# " line, in XSP_PY_OUT; its exit status.
+py_run()
 {
-	local out rc
-
-	out=$(SERVER=$SERVER SERVER_IP=$SERVER_IP CLIENT_IP=$CLIENT_IP \
+	XSP_PY_OUT=$(SERVER=$SERVER SERVER_IP=$SERVER_IP CLIENT_IP=$CLIENT_IP \
 		SERVER_MAC=$(ip netns exec "$SERVER" cat /sys/class/net/veth-s/address) \
 		COOKIE_TOOL=$COOKIE_TOOL XSP_KEY=$KEY XSP_EPOCH_LEN=$EPOCH_LEN \
 		XSP_TMP=$XSP_TMP XSP_PORT=$PORT \
-		ip netns exec "$CLIENT" python3 "$XSP_SELFTESTS/synack.py" "$1" 2>&1)
+		ip netns exec "$CLIENT" python3 "$XSP_SELFTESTS/synack.py" "$@" 2>&1 |
+		sed -e '/^#/!s/^/# /'; exit "${PIPESTATUS[0]}")
+}
+
+# py CASE: run a case of synack.py; its findings go to the log, the first
+# problem to XSP_PY_FAIL. True when there was none.
+py()
+{
+	local rc
+
+	py_run "$1"
 	rc=$?
-	sed -e '/^#/!s/^/# /' <<<"$out"
-	XSP_PY_FAIL=$(grep -m1 '^# FAIL: ' <<<"$out" | cut -c9-)
+	echo "$XSP_PY_OUT"
+	XSP_PY_FAIL=$(grep -m1 '^# FAIL: ' <<<"$XSP_PY_OUT" | cut -c9-)
 	[ $rc = 0 ] || [ -n "$XSP_PY_FAIL" ] ||
-		XSP_PY_FAIL="synack.py $1 exited with $rc: $(tail -1 <<<"$out")"
+		XSP_PY_FAIL="synack.py $1 exited with $rc: $(tail -1 <<<"$XSP_PY_OUT")"
 	return $rc
 }
 
-# py_test CASE DESC: CASE of synack.py on setup_crafted, as one test.
-py_test()
+# py_cases CASE:DESC...: the cases in one synack.py run on one
+# setup_crafted (a setup and a scapy import each took a third of their
+# time; every case has source ports of its own), one test result each,
+# each after its part of the log.
+py_cases()
 {
-	setup_crafted || { check_err 1 "setup"; log_test "$2"; return; }
-	py "$1"
-	check_err $? "$XSP_PY_FAIL"
-	log_test "$2"
+	local c name seg n rc
+
+	if ! setup_crafted; then
+		for c; do
+			check_err 1 "setup"
+			log_test "${c#*:}"
+		done
+		return
+	fi
+	py_run "${@%%:*}"
+	rc=$?
+	sed '/^# case [a-z0-9]*$/,$d' <<<"$XSP_PY_OUT"
+	for c; do
+		name=${c%%:*}
+		seg=$(awk -v c="# case $name" '
+			$0 == c { on = 1; print; next }
+			on && /^# case [a-z0-9]+$/ { on = 0 }
+			on { print }
+			on && index($0, c ": ") == 1 { on = 0 }' <<<"$XSP_PY_OUT")
+		[ -z "$seg" ] || echo "$seg"
+		n=$(sed -n "s/^# case $name: \([0-9]*\) problem.*/\1/p" <<<"$seg")
+		if [ -z "$n" ]; then
+			check_err 1 "synack.py did not finish case $name (exit $rc): $(tail -1 <<<"${seg:-$XSP_PY_OUT}")"
+		elif [ "$n" != 0 ]; then
+			check_err 1 "$(grep -m1 '^# FAIL: ' <<<"$seg" | cut -c9-)"
+		fi
+		log_test "${c#*:}"
+	done
 }
 
-test_same_synack()
-{
-	py_test same "synack auto (reused) and copy send the same SYN-ACK to a fixed SYN, with and without options"
-}
-
-test_checksums()
-{
-	py_test csum "TX checksum offload off: valid IP and TCP checksums on both paths (on: left to the device)"
-}
-
-test_capture_keeps_syn()
-{
-	py_test tap "a packet socket on the input device reads the SYN byte for byte after it became the SYN-ACK"
-}
-
-test_l3_options()
+# synack.py's cases on one setup: the same SYN-ACK from both paths, the
+# checksums, a capture on the input device, L3 options, data on the SYN.
+test_crafted_cases()
 {
 	local what="IPv4 options (NOPs, Router Alert)"
 
 	[ "$XSP_FAMILY" = 6 ] && what="destination options and hop-by-hop headers"
-	py_test l3opts "SYN with $what: synack_copy_opts, the SYN-ACK of the same SYN without them"
-}
-
-test_syn_payload()
-{
-	py_test payload "data on the SYN (100, 1200 bytes): trimmed, SYN-ACK acknowledges ISN+1 only, no payload"
+	py_cases \
+		"same:synack auto (reused) and copy send the same SYN-ACK to a fixed SYN, with and without options" \
+		"csum:TX checksum offload off: valid IP and TCP checksums on both paths (on: left to the device)" \
+		"tap:a packet socket on the input device reads the SYN byte for byte after it became the SYN-ACK" \
+		"l3opts:SYN with $what: synack_copy_opts, the SYN-ACK of the same SYN without them" \
+		"payload:data on the SYN (100, 1200 bytes): trimmed, SYN-ACK acknowledges ISN+1 only, no payload"
 }
 
 test_mark_tos_conntrack()
