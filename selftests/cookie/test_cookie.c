@@ -1510,11 +1510,12 @@ static void gen_key(struct xsp_key *k, unsigned int n)
 	}
 }
 
-static void gen_vectors(void)
+/*
+ * One "mint" vector: vector i's key and epoch length, a random tuple of
+ * FAMILY, random options but MSS (no window scale for every seventh).
+ */
+static void gen_mint(unsigned int i, int family, u16 mss)
 {
-	static const u16 msses[] = { 0, 536, 1200, 1300, 1380, 1440, 1452,
-				     1460, 9000, 1220, 1280, 1420, 1432, 8940,
-				     65535, 100 };
 	static const u32 lens[] = { 60, 60, 60, 15, 1, 3600 };
 	char kh[2 * XSP_KEY_LEN + 1], a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
 	struct xsp_secrets s;
@@ -1522,6 +1523,41 @@ static void gen_vectors(void)
 	struct xsp_opts o;
 	struct xsp_key k;
 	u32 cisn, isn, tsval, len;
+	u64 now;
+
+	gen_key(&k, i % 5 == 4 ? 2 + i : i % 3);
+	key_hex(&k, kh);
+	len = lens[i % (sizeof(lens) / sizeof(lens[0]))];
+	now = MS(T0) + rnd() % MS(1000000);
+	rand_tuple(&t, family);
+	rand_opts(&o);
+	o.mss = mss;
+	if (i % 7 == 3)
+		o.wscale = XSP_WSCALE_NONE;
+	cisn = (u32)rnd();
+	xsp_secrets_init(&s, &k, len, now / 1000);
+	printf("mint %s %u %" PRIu64 " %d ", kh, len, now,
+	       t.family == AF_INET6 ? 6 : 4);
+	inet_ntop(t.family, &t.saddr, a, sizeof(a));
+	inet_ntop(t.family, &t.daddr, b, sizeof(b));
+	printf("%s %s %u %u 0x%08x %u %u %u %u %u ", a, b,
+	       ntohs(t.sport), ntohs(t.dport), cisn, o.mss, o.wscale,
+	       o.sack, o.ecn, o.tstamp);
+	isn = xsp_cookie_mint(&s, &t, cisn, &o, &tsval, now);
+	if (o.tstamp)
+		printf("-> 0x%08x 0x%08x %u\n", isn, tsval, o.mss);
+	else
+		printf("-> 0x%08x - %u\n", isn, o.mss);
+}
+
+static void gen_vectors(void)
+{
+	static const u16 msses[] = { 0, 536, 1200, 1300, 1380, 1440, 1452,
+				     1460, 9000, 1220, 1280, 1420, 1432, 8940,
+				     65535, 100 };
+	char kh[2 * XSP_KEY_LEN + 1];
+	struct xsp_secrets s;
+	struct xsp_key k;
 	unsigned int i;
 	u64 now;
 
@@ -1549,31 +1585,16 @@ static void gen_vectors(void)
 		       kh, s.epoch, s.cur.salt[s.epoch % XSP_SALT_SLOTS].key[0],
 		       s.cur.salt[s.epoch % XSP_SALT_SLOTS].key[1]);
 	}
-	for (i = 0; i < 48; i++) {
-		gen_key(&k, i % 5 == 4 ? 2 + i : i % 3);
-		key_hex(&k, kh);
-		len = lens[i % (sizeof(lens) / sizeof(lens[0]))];
-		now = MS(T0) + rnd() % MS(1000000);
-		rand_tuple(&t, i & 1 ? AF_INET6 : AF_INET);
-		rand_opts(&o);
-		o.mss = msses[i % (sizeof(msses) / sizeof(msses[0]))];
-		if (i % 7 == 3)
-			o.wscale = XSP_WSCALE_NONE;
-		cisn = (u32)rnd();
-		xsp_secrets_init(&s, &k, len, now / 1000);
-		printf("mint %s %u %" PRIu64 " %d ", kh, len, now,
-		       t.family == AF_INET6 ? 6 : 4);
-		inet_ntop(t.family, &t.saddr, a, sizeof(a));
-		inet_ntop(t.family, &t.daddr, b, sizeof(b));
-		printf("%s %s %u %u 0x%08x %u %u %u %u %u ", a, b,
-		       ntohs(t.sport), ntohs(t.dport), cisn, o.mss, o.wscale,
-		       o.sack, o.ecn, o.tstamp);
-		isn = xsp_cookie_mint(&s, &t, cisn, &o, &tsval, now);
-		if (o.tstamp)
-			printf("-> 0x%08x 0x%08x %u\n", isn, tsval, o.mss);
-		else
-			printf("-> 0x%08x - %u\n", isn, o.mss);
-	}
+	for (i = 0; i < 48; i++)
+		gen_mint(i, i & 1 ? AF_INET6 : AF_INET,
+			 msses[i % (sizeof(msses) / sizeof(msses[0]))]);
+	/*
+	 * Every entry of both MSS tables, so that each index of each family
+	 * is pinned (the lines above, kept as they were, miss some).
+	 */
+	for (i = 0; i < 2 * XSP_MSS_NR; i++)
+		gen_mint(48 + i, i < XSP_MSS_NR ? AF_INET : AF_INET6,
+			 i < XSP_MSS_NR ? msstab4[i] : msstab6[i - XSP_MSS_NR]);
 }
 
 static int check_mint_line(const char *line, unsigned int lineno)
