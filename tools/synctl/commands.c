@@ -329,6 +329,55 @@ int do_show(struct synctl *s, int argc, char **argv)
 	return ret;
 }
 
+/*
+ * Open the socket and send @cmd with one u32 attribute; with -j, print the
+ * settings as they are afterwards (the reply carries them).
+ */
+static int xsp_set_u32(struct synctl *s, uint8_t cmd, uint16_t attr,
+		       uint32_t val)
+{
+	struct nlmsghdr *nlh;
+	struct xsp_reply r;
+	int ret;
+
+	ret = nl_open(s);
+	if (ret)
+		return ret;
+	nlh = xsp_msg(s, cmd, NLM_F_ACK);
+	mnl_attr_put_u32(nlh, attr, val);
+	ret = xsp_do(s, nlh, &r);
+	if (!ret && out_is_json())
+		print_info(&r);
+	return ret;
+}
+
+/*
+ * "OBJECT show" of a part of the settings: no arguments, the module's info
+ * (@need: an attribute it must carry, else it is too old for @what), then
+ * @print in one object.
+ */
+static int show_info(struct synctl *s, int argc, char **argv, int need,
+		     const char *what, void (*print)(const struct xsp_reply *))
+{
+	struct xsp_reply r;
+	int ret;
+
+	ret = no_args(argc, argv);
+	if (!ret)
+		ret = xsp_simple(s, XSYNPROXY_CMD_INFO_GET, &r);
+	if (ret)
+		return ret;
+	if (need >= 0 && !HAS(&r, need)) {
+		err_msg("%s: the module is too old to report its %s settings",
+			what, what);
+		return EXIT_KERNEL;
+	}
+	out_open_object(NULL);
+	print(&r);
+	out_close_object();
+	return EXIT_OK;
+}
+
 /* ---- ports --------------------------------------------------------------- */
 
 struct range {
@@ -818,10 +867,7 @@ int do_salt_set(struct synctl *s, int argc, char **argv)
 
 int do_budget_set(struct synctl *s, int argc, char **argv)
 {
-	struct nlmsghdr *nlh;
-	struct xsp_reply r;
 	uint32_t budget;
-	int ret;
 
 	if (argc < 1) {
 		err_msg("budget set: missing N or \"unlimited\"");
@@ -833,32 +879,13 @@ int do_budget_set(struct synctl *s, int argc, char **argv)
 		return EXIT_USAGE;
 	if (argc > 1)
 		return unexpected(argv[1]);
-
-	ret = nl_open(s);
-	if (ret)
-		return ret;
-	nlh = xsp_msg(s, XSYNPROXY_CMD_BUDGET_SET, NLM_F_ACK);
-	mnl_attr_put_u32(nlh, XSYNPROXY_A_BUDGET, budget);
-	ret = xsp_do(s, nlh, &r);
-	if (!ret && out_is_json())
-		print_info(&r);
-	return ret;
+	return xsp_set_u32(s, XSYNPROXY_CMD_BUDGET_SET, XSYNPROXY_A_BUDGET,
+			   budget);
 }
 
 int do_budget_show(struct synctl *s, int argc, char **argv)
 {
-	struct xsp_reply r;
-	int ret;
-
-	ret = no_args(argc, argv);
-	if (!ret)
-		ret = xsp_simple(s, XSYNPROXY_CMD_INFO_GET, &r);
-	if (ret)
-		return ret;
-	out_open_object(NULL);
-	print_budget(&r);
-	out_close_object();
-	return EXIT_OK;
+	return show_info(s, argc, argv, -1, "budget", print_budget);
 }
 
 /* ---- datapath ------------------------------------------------------------ */
@@ -866,10 +893,7 @@ int do_budget_show(struct synctl *s, int argc, char **argv)
 /* datapath set synack auto|copy */
 int do_datapath_set(struct synctl *s, int argc, char **argv)
 {
-	struct nlmsghdr *nlh;
-	struct xsp_reply r;
 	uint32_t mode;
-	int ret;
 
 	if (argc < 1) {
 		err_msg("datapath set: missing a setting (synack)");
@@ -891,36 +915,14 @@ int do_datapath_set(struct synctl *s, int argc, char **argv)
 	}
 	if (argc > 2)
 		return unexpected(argv[2]);
-
-	ret = nl_open(s);
-	if (ret)
-		return ret;
-	nlh = xsp_msg(s, XSYNPROXY_CMD_DATAPATH_SET, NLM_F_ACK);
-	mnl_attr_put_u32(nlh, XSYNPROXY_A_SYNACK, mode);
-	ret = xsp_do(s, nlh, &r);
-	if (!ret && out_is_json())
-		print_info(&r);
-	return ret;
+	return xsp_set_u32(s, XSYNPROXY_CMD_DATAPATH_SET, XSYNPROXY_A_SYNACK,
+			   mode);
 }
 
 int do_datapath_show(struct synctl *s, int argc, char **argv)
 {
-	struct xsp_reply r;
-	int ret;
-
-	ret = no_args(argc, argv);
-	if (!ret)
-		ret = xsp_simple(s, XSYNPROXY_CMD_INFO_GET, &r);
-	if (ret)
-		return ret;
-	if (!HAS(&r, XSYNPROXY_A_SYNACK)) {
-		err_msg("datapath: the module is too old to report its datapath settings");
-		return EXIT_KERNEL;
-	}
-	out_open_object(NULL);
-	print_datapath(&r);
-	out_close_object();
-	return EXIT_OK;
+	return show_info(s, argc, argv, XSYNPROXY_A_SYNACK, "datapath",
+			 print_datapath);
 }
 
 /* ---- stats --------------------------------------------------------------- */
