@@ -913,7 +913,6 @@ def render_md(report, a, chart):
         L.append("Flat-out cells whose server vCPU was under %.0f %% busy, so not CPU saturation, "
                  "%s (flagged in the tables): %s." % (SAT_BUSY_PCT, what, "; ".join(fl) if fl else "none"))
         L.append("")
-    L.append("")
     B = baseline_table(report, a.baseline) if a.baseline else ""
     if B:
         L.append("## Before / after")
