@@ -218,7 +218,7 @@ PY
 # fam_delta FAMILY NAME: growth of one family's counter since stats0.
 fam_delta()
 {
-	xsp_stats_delta "$1.$2" "$XSP_TMP/stats0" "$SERVER"
+	xsp_stat_delta "$1.$2" "$XSP_TMP/stats0" "$SERVER"
 }
 
 # One dual-stack listener (IPv6 socket, v4-mapped IPv4 clients): protected

@@ -305,9 +305,9 @@ xsp_stats_snapshot()
 	synctl ${1:+-n "$1"} -j stats >"$2"
 }
 
-# xsp_stats_delta KEY BEFORE_FILE [NETNS]: growth of the counter KEY
+# xsp_stat_delta KEY BEFORE_FILE [NETNS]: growth of the counter KEY
 # ("name", or "ipv6.name" for a family's) since the snapshot.
-xsp_stats_delta()
+xsp_stat_delta()
 {
 	local key=$1 before=$2 ns=${3:-}
 	local now
@@ -318,17 +318,11 @@ xsp_stats_delta()
 		"$before" - <<<"$now"
 }
 
-# xsp_stat_delta NAME BEFORE_FILE [NETNS]: counter growth since the snapshot.
-xsp_stat_delta()
-{
-	xsp_stats_delta "$@"
-}
-
 # xsp_fam_delta NAME BEFORE_FILE [NETNS]: growth of the counter of the
 # family being run (its "ipv4" or "ipv6" object) since the snapshot.
 xsp_fam_delta()
 {
-	xsp_stats_delta "ipv$XSP_FAMILY.$1" "${@:2}"
+	xsp_stat_delta "ipv$XSP_FAMILY.$1" "${@:2}"
 }
 
 # xsp_other_family_moved BEFORE_FILE [NETNS]: print the counters of the
