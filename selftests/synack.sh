@@ -92,41 +92,26 @@ py_run()
 		sed -e '/^#/!s/^/# /'; exit "${PIPESTATUS[0]}")
 }
 
-# py CASE: run a case of synack.py; its findings go to the log, the first
-# problem to XSP_PY_FAIL. True when there was none.
-py()
-{
-	local rc
-
-	py_run "$1"
-	rc=$?
-	echo "$XSP_PY_OUT"
-	XSP_PY_FAIL=$(grep -m1 '^# FAIL: ' <<<"$XSP_PY_OUT" | cut -c9-)
-	[ $rc = 0 ] || [ -n "$XSP_PY_FAIL" ] ||
-		XSP_PY_FAIL="synack.py $1 exited with $rc: $(tail -1 <<<"$XSP_PY_OUT")"
-	return $rc
-}
-
-# py_cases CASE:DESC...: the cases in one synack.py run on one
-# setup_crafted (a setup and a scapy import each took a third of their
-# time; every case has source ports of its own), one test result each,
-# each after its part of the log.
+# py_cases CASE:DESC...: the cases in one synack.py run (one scapy import;
+# every case has source ports of its own) on the setup made before, one
+# test result each, each after its part of the log. A setup that failed
+# (RET set) fails every case and runs none.
 py_cases()
 {
-	local c name seg n rc
+	local ret=$RET msg=$XSP_RETMSG c name seg n rc
 
-	if ! setup_crafted; then
-		for c; do
-			check_err 1 "setup"
-			log_test "${c#*:}"
-		done
-		return
+	if [ "$ret" = 0 ]; then
+		py_run "${@%%:*}"
+		rc=$?
+		sed '/^# case [a-z0-9]*$/,$d' <<<"$XSP_PY_OUT"
 	fi
-	py_run "${@%%:*}"
-	rc=$?
-	sed '/^# case [a-z0-9]*$/,$d' <<<"$XSP_PY_OUT"
 	for c; do
 		name=${c%%:*}
+		if [ "$ret" != 0 ]; then
+			check_err "$ret" "$msg"
+			log_test "${c#*:}"
+			continue
+		fi
 		seg=$(awk -v c="# case $name" '
 			$0 == c { on = 1; print; next }
 			on && /^# case [a-z0-9]+$/ { on = 0 }
@@ -150,6 +135,8 @@ test_crafted_cases()
 	local what="IPv4 options (NOPs, Router Alert)"
 
 	[ "$XSP_FAMILY" = 6 ] && what="destination options and hop-by-hop headers"
+	setup_crafted
+	check_err $? "setup"
 	py_cases \
 		"same:synack auto (reused) and copy send the same SYN-ACK to a fixed SYN, with and without options" \
 		"csum:TX checksum offload off: valid IP and TCP checksums on both paths (on: left to the device)" \
@@ -190,9 +177,7 @@ table inet xsp_t {
 }
 NFT
 	check_err $? "nft ruleset"
-	py marktos
-	check_err $? "$XSP_PY_FAIL"
-	log_test "SYN-ACK mark (tcp_fwmark_accept), TOS (tcp_reflect_tos), untracked: the same on both paths"
+	py_cases "marktos:SYN-ACK mark (tcp_fwmark_accept), TOS (tcp_reflect_tos), untracked: the same on both paths"
 }
 
 # --- real clients over other devices ---------------------------------------
