@@ -53,6 +53,7 @@
 #include "xsp_dp.h"
 
 #define XSP_OPT_SPACE	20	/* MSS, SACK_PERM+TS, NOP+WS: all we send */
+#define XSP_TCP_FLAGS_OFF 13	/* of the flags byte in the TCP header (tcp_flag_byte()) */
 #define TCPOPT_XSP_MPTCP 30	/* RFC 8684 */
 #define TCPOPT_XSP_AO	29	/* RFC 5925 */
 
@@ -109,16 +110,53 @@ static struct xsp_replay *xsp_replay_get(void)
 }
 
 /*
+ * A first look at the TCP flags, before the namespace's state, the parse
+ * and the BH toggling: false when the packet is none of the hook's business
+ * (not TCP, a later fragment, or flags & @mask != @want), true when the hook
+ * must look closer, also when the TCP header does not follow the network
+ * header (IPv6 extension headers: the parse finds it) or is not all there.
+ * Most packets a hook sees belong to established connections: this is all
+ * they pay in LOCAL_IN.
+ */
+static __always_inline bool xsp_flags_may(const struct xsp_af *af,
+					  const struct sk_buff *skb,
+					  u8 mask, u8 want)
+{
+	unsigned int off = skb_network_offset(skb);
+	const u8 *flags;
+	u8 buf;
+
+	if (af->family == AF_INET) {
+		const struct iphdr *iph = ip_hdr(skb);
+
+		if (iph->protocol != IPPROTO_TCP ||
+		    iph->frag_off & htons(IP_OFFSET))
+			return false;
+		off += iph->ihl * 4;
+	} else {
+		u8 nexthdr = ipv6_hdr(skb)->nexthdr;
+
+		if (nexthdr != IPPROTO_TCP)
+			return ipv6_ext_hdr(nexthdr);
+		off += sizeof(struct ipv6hdr);
+	}
+	flags = skb_header_pointer(skb, off + XSP_TCP_FLAGS_OFF, 1, &buf);
+	return !flags || (*flags & mask) == want;
+}
+
+/*
  * Hooks run in softirq, except those after an NFQUEUE verdict, which
  * nf_reinject() runs in the verdict's process context with BHs on. Our
  * per-CPU state (the replay context, the budget) needs them off.
  */
-#define XSP_HOOK_BH(name)						\
+#define XSP_HOOK_BH(name, mask, want)					\
 unsigned int name(void *priv, struct sk_buff *skb,			\
 		  const struct nf_hook_state *state)			\
 {									\
 	unsigned int verdict;						\
 									\
+	if (!xsp_flags_may(priv, skb, mask, want))			\
+		return NF_ACCEPT;					\
 	local_bh_disable();						\
 	verdict = __##name(priv, skb, state);				\
 	local_bh_enable();						\
@@ -954,7 +992,8 @@ static unsigned int __xsp_pre_routing(void *priv, struct sk_buff *skb,
 	return xsp_ack(xn, af, skb, &p, state);
 }
 
-XSP_HOOK_BH(xsp_pre_routing)
+/* Segments with ACK set and neither SYN nor RST: xsp_ack()'s. */
+XSP_HOOK_BH(xsp_pre_routing, TCPHDR_ACK | TCPHDR_SYN | TCPHDR_RST, TCPHDR_ACK)
 
 /* ---- LOCAL_IN: answer SYNs; arm the rewrite for a rebuilt SYN -------- */
 
@@ -1048,7 +1087,8 @@ static unsigned int __xsp_local_in(void *priv, struct sk_buff *skb,
 	return xsp_syn(xn, af, skb, &p, state);
 }
 
-XSP_HOOK_BH(xsp_local_in)
+/* SYNs without ACK, our rebuilt ones among them. */
+XSP_HOOK_BH(xsp_local_in, TCPHDR_SYN | TCPHDR_ACK, TCPHDR_SYN)
 
 /* ---- LOCAL_OUT: the stack's SYN-ACK for a replayed SYN ----------------- */
 
