@@ -171,6 +171,16 @@ static inline struct xsp_net *xsp_pernet(const struct net *net)
 	return net_generic(net, xsp_net_id);
 }
 
+/*
+ * net_generic() for the hooks, which netfilter runs under rcu_read_lock()
+ * (nf_hook(), nf_reinject()): the same read without net_generic()'s own
+ * read-side pair, two calls per packet on PREEMPT_RCU kernels (Debian's).
+ */
+static inline struct xsp_net *xsp_pernet_hook(const struct net *net)
+{
+	return rcu_dereference(net->gen)->ptr[xsp_net_id];
+}
+
 /* xsp_stats.c */
 extern const char * const xsp_stat_names[__XSYNPROXY_STAT_MAX];
 

@@ -147,7 +147,9 @@ static __always_inline bool xsp_flags_may(const struct xsp_af *af,
 /*
  * Hooks run in softirq, except those after an NFQUEUE verdict, which
  * nf_reinject() runs in the verdict's process context with BHs on. Our
- * per-CPU state (the replay context, the budget) needs them off.
+ * per-CPU state (the replay context, the budget) needs them off. The
+ * __ functions are noinline so that a packet the flags test lets go does
+ * not pay for their stack frame.
  */
 #define XSP_HOOK_BH(name, mask, want)					\
 unsigned int name(void *priv, struct sk_buff *skb,			\
@@ -967,10 +969,11 @@ static unsigned int xsp_ack(struct xsp_net *xn, const struct xsp_af *af,
 	return xsp_replay(xn, af, skb, p, &o, &aopts, &rw, state);
 }
 
-static unsigned int __xsp_pre_routing(void *priv, struct sk_buff *skb,
-				      const struct nf_hook_state *state)
+static noinline unsigned int __xsp_pre_routing(void *priv,
+					       struct sk_buff *skb,
+					       const struct nf_hook_state *state)
 {
-	struct xsp_net *xn = xsp_pernet(state->net);
+	struct xsp_net *xn = xsp_pernet_hook(state->net);
 	const struct xsp_af *af = priv;
 	const struct xsp_ports *ports;
 	const struct tcphdr *th;
@@ -1040,11 +1043,11 @@ static unsigned int xsp_deliver_armed(const struct xsp_af *af,
 	return NF_STOLEN;
 }
 
-static unsigned int __xsp_local_in(void *priv, struct sk_buff *skb,
-				   const struct nf_hook_state *state)
+static noinline unsigned int __xsp_local_in(void *priv, struct sk_buff *skb,
+					    const struct nf_hook_state *state)
 {
 	struct xsp_replay *ctx = this_cpu_ptr(&xsp_replay_ctx);
-	struct xsp_net *xn = xsp_pernet(state->net);
+	struct xsp_net *xn = xsp_pernet_hook(state->net);
 	const struct xsp_af *af = priv;
 	const struct xsp_ports *ports;
 	struct xsp_tcpopts opts;
@@ -1146,19 +1149,18 @@ static void xsp_rewrite_req(const struct xsp_rewrite *rw,
 	/* The checksum is left stale: this packet never leaves the host. */
 }
 
-unsigned int xsp_local_out(void *priv, struct sk_buff *skb,
-			   const struct nf_hook_state *state)
+/* xsp_local_out() with a rewrite armed: is @skb the SYN-ACK it waits for? */
+static noinline unsigned int xsp_local_out_armed(const struct xsp_af *af,
+						 struct xsp_replay *ctx,
+						 struct sk_buff *skb,
+						 const struct nf_hook_state *state)
 {
-	struct xsp_replay *ctx = xsp_replay_get();
-	struct xsp_net *xn = xsp_pernet(state->net);
-	const struct xsp_af *af = priv;
 	const struct xsp_rewrite *rw;
+	struct xsp_net *xn;
 	unsigned int thoff;
 	struct xsp_tuple t;
 	struct tcphdr *th;
 
-	if (likely(!ctx || !ctx->armed))
-		return NF_ACCEPT;
 	/*
 	 * A VRF runs LOCAL_OUT twice, first for its own device with the
 	 * packet untracked, then for the slave, tracked: rewrite (and
@@ -1181,6 +1183,7 @@ unsigned int xsp_local_out(void *priv, struct sk_buff *skb,
 	th = (struct tcphdr *)(skb->data + thoff);
 
 	ctx->armed = false;	/* one SYN-ACK per arm */
+	xn = xsp_pernet_hook(state->net);
 	/* A SYN-ACK of the kernel's own cookies has no request socket. */
 	if (skb->sk && skb->sk->sk_state == TCP_NEW_SYN_RECV) {
 		xsp_rewrite_req(rw, inet_reqsk(skb->sk), th);
@@ -1191,6 +1194,20 @@ unsigned int xsp_local_out(void *priv, struct sk_buff *skb,
 	}
 	ctx->synack = skb;
 	return NF_ACCEPT;
+}
+
+/*
+ * Every packet the namespace sends passes here, so the test comes first
+ * and alone; the rest, with its stack frame, only for a replay's SYN-ACK.
+ */
+unsigned int xsp_local_out(void *priv, struct sk_buff *skb,
+			   const struct nf_hook_state *state)
+{
+	struct xsp_replay *ctx = xsp_replay_get();
+
+	if (likely(!ctx || !ctx->armed))
+		return NF_ACCEPT;
+	return xsp_local_out_armed(priv, ctx, skb, state);
 }
 
 unsigned int xsp_local_out_end(void *priv, struct sk_buff *skb,
