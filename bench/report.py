@@ -861,7 +861,9 @@ def render_md(report, a, chart):
     L.append("| command | `%s` (from the top of the tree, after `make vm-modules && make -C tools/synctl`) |"
              % h.get("command", "tools/bench"))
     L.append("| kernels | %s |" % ", ".join("%s (`%s`)" % (k["series"], k["abi"]) for k in K))
-    L.append("| QEMU | %s, TCG (no KVM), `-smp 2`, 2 GiB |" % h.get("qemu", "?"))
+    # Records older than qemu_cpu ran on tools/vm/run's default then, max.
+    L.append("| QEMU | %s, TCG (no KVM), `-cpu %s -smp 2`, 2 GiB |"
+             % (h.get("qemu", "?"), h.get("qemu_cpu", "max")))
     L.append("| host | %s, %s CPUs |" % (h.get("host_cpu", "?"), h.get("host_nproc", "?")))
     L.append("| host load average (1/5/15 min) before → after | %s |" % "; ".join(
         "%s: %s → %s" % (k["series"], h.get("load_before_" + k["series"], "?"),
