@@ -8,18 +8,21 @@
  *   insmod xsp_test_warn.ko what=bug   BUG() at load (oops, insmod killed)
  *   insmod xsp_test_warn.ko what=panic panic() at load
  *   insmod xsp_test_warn.ko what=refcount  refcount_t underflow warning
+ *   insmod xsp_test_warn.ko what=softlockup  spin forever, preemption off
  *
  * Build: tools/vm/test-warn/build [SERIES|ABI] [OUTDIR]
  */
 #include <linux/bug.h>
 #include <linux/kernel.h>
 #include <linux/module.h>
+#include <linux/preempt.h>
+#include <linux/processor.h>
 #include <linux/refcount.h>
 #include <linux/string.h>
 
 static char *what = "warn";
 module_param(what, charp, 0444);
-MODULE_PARM_DESC(what, "none|warn|bug|panic|refcount");
+MODULE_PARM_DESC(what, "none|warn|bug|panic|refcount|softlockup");
 
 static int __init xsp_test_warn_init(void)
 {
@@ -34,6 +37,11 @@ static int __init xsp_test_warn_init(void)
 		refcount_t r = REFCOUNT_INIT(1);
 
 		refcount_dec(&r); /* 1 -> 0 via dec: "decrement hit 0; leaking memory" */
+	} else if (!strcmp(what, "softlockup")) {
+		/* A vCPU that never comes back, as a stale TB can leave one */
+		preempt_disable();
+		for (;;)
+			cpu_relax();
 	} else if (strcmp(what, "none")) {
 		pr_err("xsp_test_warn: unknown what=%s\n", what);
 		return -EINVAL;
