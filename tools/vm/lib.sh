@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Shared helpers for tools/vm/kernel, tools/vm/run and tools/deps.
+# Shared helpers for tools/vm/kernel, tools/vm/run, tools/deps and tools/bench.
 # Source it; it defines functions and a few variables, nothing runs.
 
 XSP_VM_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
@@ -24,6 +24,16 @@ xsp_cache_root() {
 xsp_sudo() {
 	if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
 }
+
+# The -cpu of a TCG guest: $XSP_CPU, else QEMU's max without CMPXCHG16B.
+# QEMU 7.2's TCG (Debian 12) computes that instruction's EFLAGS from a stale
+# condition-code op, so they can come out as whatever CC_SRC last held, TF
+# included; an interrupt before the next flag-setting instruction pushes
+# them and its IRET single-steps the guest kernel into exc_debug_kernel()'s
+# WARN (seen once in CI, in SLUB's per-CPU freelist update). Reproducer:
+# tools/vm/tcg-cmpxchg16b.c. Without CX16 in CPUID the kernels take their
+# paths without it (this_cpu_cmpxchg16b_emu(), SLUB's slab lock).
+xsp_tcg_cpu() { printf '%s\n' "${XSP_CPU:-max,-cx16}"; }
 
 # ---- kernels.conf ---------------------------------------------------------
 
