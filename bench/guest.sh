@@ -84,6 +84,8 @@ fi
 LEGIT_I=$(awk -v w=$WIN -v n=$LEGIT_N 'BEGIN { printf "%.1f", w * 1000 / n }')
 FIXED_BATCH=64	# frames per burst at the fixed rate (one wakeup of CPU 1 each)
 SMALL_MSS=536	# iperf3 -M for the small-segment test
+IPERF_QUIET=0.1	# s without a packet on veth-s before a module switch
+IPERF_SETTLE=0.2	# s from the client's restart to the next segment
 
 OUT=${XSP_RESULTS:-/tmp}
 RAW=$OUT/raw.jsonl
@@ -315,6 +317,40 @@ xsp_on()
 		synctl -n $BN_S ports add $BN_IPERF_PORT >/dev/null
 }
 
+# veth-s's packets, both ways
+iperf_packets()
+{
+	local name rest f
+
+	while read -r name rest; do
+		# shellcheck disable=SC2206 # numbers, split on purpose
+		[ "$name" = veth-s: ] && { f=($rest); echo $((f[1] + f[9])); }
+	done <"/proc/$BN_SRV_PID/net/dev"
+}
+
+# iperf_quiet: wait until veth-s has carried no packet for IPERF_QUIET s
+# (the client's send buffer drained, the last ACKs sent), so that no packet
+# crosses a netfilter static-branch site while loading or unloading the
+# module patches it: in a multi-CPU TCG guest that can leave a vCPU stuck
+# in the stale site (Documentation/testing.rst). The client is stopped
+# first (SIGSTOP), or gone; the pause costs the measurement nothing: each
+# segment starts IPERF_SETTLE s after the client goes on again, and slow
+# start after idle is off in its namespace.
+iperf_quiet()
+{
+	local n0 n1 i
+
+	n0=$(iperf_packets)
+	for ((i = 0; i < 100; i++)); do
+		sleep $IPERF_QUIET
+		n1=$(iperf_packets)
+		[ "$n1" = "$n0" ] && return 0
+		n0=$n1
+	done
+	fail "iperf3: veth-s not quiet for $IPERF_QUIET s in $i tries with the client stopped"
+	return 1
+}
+
 # phase_iperf big|small: one iperf3 connection through the protected port,
 # cut into segments of IPERF_SEG seconds measured from the server's counters
 # (veth-s RX bytes, CPU 1). The module is unloaded and reloaded between
@@ -331,6 +367,8 @@ phase_iperf()
 			{ fail "ethtool -K veth-c gso off tso off failed"; return 1; }
 		mss=(-M "$SMALL_MSS")
 	fi
+	ip netns exec $BN_C sysctl -qw net.ipv4.tcp_slow_start_after_idle=0 ||
+		{ fail "sysctl tcp_slow_start_after_idle=0 failed"; return 1; }
 	ip netns exec $BN_S taskset -c $BN_SRV_CPU iperf3 -s -1 -B $BN_SIP -p $BN_IPERF_PORT \
 		>/dev/null 2>&1 &
 	sp=$!
@@ -354,15 +392,26 @@ phase_iperf()
 		emit iperf "$d" "\"size\":\"$size\",\"segment\":$seg,\"module\":\"$state\""
 		say "iperf $size" "$d" "$(awk -v b="$(echo "$d" | cut -d' ' -f13)" -v ms="$(echo "$d" | cut -d' ' -f1)" \
 			'BEGIN { printf "%.0f Mbit/s", b * 8 / ms / 1000 }') module $state"
+		[ $((seg + 1)) = "$IPERF_SEGS" ] && break
+		kill -STOP $cp
+		if ! iperf_quiet; then
+			kill -CONT $cp
+			break
+		fi
 		if [ "$state" = on ]; then
 			modprobe -r xsynproxy && state=off
 		else
 			xsp_on && state=on
 		fi
+		kill -CONT $cp
+		sleep $IPERF_SETTLE
 	done
 	kill $cp $sp 2>/dev/null
 	wait $cp $sp 2>/dev/null
-	[ "$state" = off ] && { xsp_on || die "modprobe xsynproxy failed"; }
+	if [ "$state" = off ]; then
+		iperf_quiet
+		xsp_on || die "modprobe xsynproxy failed"
+	fi
 	if [ "$size" = small ]; then
 		ip netns exec $BN_C ethtool -K veth-c gso on tso on >/dev/null 2>&1
 	fi
