@@ -142,6 +142,11 @@ struct xsp_net {
 	enum xsynproxy_state		state;
 	bool				bypass;
 	struct delayed_work		state_work;
+	/*
+	 * The netfilter hooks are registered with the first enabled port
+	 * (xsp_ports_change()), under @lock, and stay until the namespace
+	 * goes: see xsp_hooks_ensure().
+	 */
 	bool				hooks_registered;
 };
 

@@ -171,6 +171,33 @@ static __maybe_unused const char *xsp_family_name(u16 family)
 }
 
 /*
+ * A namespace pays for the hooks only once it protects a port: until then
+ * none of its packets crosses them (every other namespace of a host with
+ * containers, the client side of a benchmark), exactly as if the module
+ * were not loaded. Once registered they stay until the namespace goes, as
+ * with every port disabled they cost one bitmap pointer test. Unregistering
+ * would not be free of side effects: nf_unregister_net_hooks() flushes
+ * every packet NFQUEUE holds in the namespace (nf_queue_nf_hook_drop()),
+ * an inline IPS's included.
+ */
+static int xsp_hooks_ensure(struct xsp_net *xn,
+			    struct netlink_ext_ack *extack)
+{
+	int err;
+
+	lockdep_assert_held(&xn->lock);
+	if (xn->hooks_registered)
+		return 0;
+	err = xsp_hooks_register(xn->net);
+	if (err) {
+		NL_SET_ERR_MSG_MOD(extack, "cannot register the netfilter hooks");
+		return err;
+	}
+	xn->hooks_registered = true;
+	return 0;
+}
+
+/*
  * Build the next port table from @old and one change, keeping ranges sorted
  * and the bitmap in sync. All checks happen before anything is published,
  * so a failed request leaves the old table untouched.
@@ -182,7 +209,7 @@ int xsp_ports_change(struct xsp_net *xn, int cmd, const struct xsp_range *r,
 	struct xsp_ports *old, *new;
 	unsigned int i, j, nr;
 	enum xsp_fam f;
-	int idx;
+	int err, idx;
 
 	lockdep_assert_held(&xn->lock);
 	old = rcu_dereference_protected(xn->ports, lockdep_is_held(&xn->lock));
@@ -257,6 +284,11 @@ int xsp_ports_change(struct xsp_net *xn, int cmd, const struct xsp_range *r,
 		for (f = 0; f < XSP_FAM_NR; f++)
 			if (xsp_range_covers(o, f))
 				bitmap_set(new->map[f], o->lo, o->hi - o->lo + 1);
+	}
+	err = new->nr_enabled ? xsp_hooks_ensure(xn, extack) : 0;
+	if (err) {
+		kfree(new);
+		return err;
 	}
 	/* XSP_PORTS_GEN_NONE stands for "no table yet" in dumps. */
 	new->gen = old ? old->gen + 1 : XSP_PORTS_GEN_NONE + 1;
@@ -418,14 +450,8 @@ static int __net_init xsp_net_init(struct net *net)
 	err = xsp_proc_init(net);
 	if (err)
 		goto err_proc;
-	err = xsp_hooks_register(net);
-	if (err)
-		goto err_hooks;
-	xn->hooks_registered = true;
 	return 0;
 
-err_hooks:
-	xsp_proc_exit(net);
 err_proc:
 	kfree_sensitive(keys);
 err_keys:

@@ -7,6 +7,7 @@ source "$(dirname "$0")/lib.sh"
 TESTS="
 	test_no_ports
 	test_other_port
+	test_hooks_on_demand
 "
 
 # transfer CLIENT_NS PORT: send 1 MiB through an echo server, compare.
@@ -56,6 +57,72 @@ test_other_port()
 	log_test "protected 443 and 9000-9100: port 8080 untouched"
 }
 
+# xsp_hooks NS: the module's netfilter hooks in NS, "family hook function"
+# a line, sorted, from the kernel's own list (nft list hooks).
+xsp_hooks()
+{
+	ip netns exec "$1" nft list hooks |
+		awk '$1 == "family" { fam = $2 }
+		     $1 == "hook" { hook = $2 }
+		     { for (i = 1; i <= NF; i++) if ($i ~ /^xsp_/) print fam, hook, $i }' |
+		sort
+}
+
+# A namespace that protects no port has none of the module's hooks, so
+# its packets pay nothing for it; the first enabled port registers them,
+# every one in both families, and they stay.
+test_hooks_on_demand()
+{
+	local n want=4
+
+	xsp_load
+	setup_pair
+	check_err $? "topology"
+	# Without nfnetlink_hook (Debian's 6.1 does not build it) nft lists
+	# no hook at all, and says nothing.
+	if ! modprobe -q nfnetlink_hook 2>/dev/null &&
+	   ! grep -qs '/nfnetlink_hook\.ko' \
+		"/lib/modules/$(uname -r)/modules.builtin"; then
+		log_skip "hooks registered with the first enabled port" \
+			"no nfnetlink_hook in this kernel: nft list hooks shows nothing"
+		return
+	fi
+	if ! ip netns exec "$SERVER" nft list hooks >/dev/null 2>&1; then
+		log_skip "hooks registered with the first enabled port" \
+			"nft list hooks fails here"
+		return
+	fi
+	[ -e /proc/sys/net/ipv6 ] && want=8
+	n=$(xsp_hooks "$SERVER" | wc -l)
+	[ "$n" = 0 ]
+	check_err $? "$n hooks of the module in a namespace with no port"
+	synctl -n "$SERVER" ports add 443 off
+	n=$(xsp_hooks "$SERVER" | wc -l)
+	[ "$n" = 0 ]
+	check_err $? "$n hooks of the module with only a disabled port"
+	synctl -n "$SERVER" ports set 443 on
+	xsp_hooks "$SERVER" >"$XSP_TMP/hooks"
+	n=$(wc -l <"$XSP_TMP/hooks")
+	[ "$n" = $want ]
+	check_err $? "$n hooks of the module with port 443 enabled, want $want: $(tr '\n' ' ' <"$XSP_TMP/hooks")"
+	grep -q "^ip prerouting xsp_pre_routing$" "$XSP_TMP/hooks" &&
+		grep -q "^ip input xsp_local_in$" "$XSP_TMP/hooks" &&
+		grep -q "^ip output xsp_local_out$" "$XSP_TMP/hooks" &&
+		grep -q "^ip output xsp_local_out_end$" "$XSP_TMP/hooks"
+	check_err $? "IPv4 hooks missing: $(tr '\n' ' ' <"$XSP_TMP/hooks")"
+	n=$(xsp_hooks "$CLIENT" | wc -l)
+	[ "$n" = 0 ]
+	check_err $? "$n hooks of the module in the client's namespace"
+	synctl -n "$SERVER" ports del all
+	n=$(xsp_hooks "$SERVER" | wc -l)
+	[ "$n" = $want ]
+	check_err $? "$n hooks of the module after the ports went, want $want"
+	start_sink 8080
+	transfer "$CLIENT" 8080
+	check_err $? "1 MiB transfer failed after the ports went"
+	log_test "hooks registered with the first enabled port, none elsewhere"
+}
+
 require_root
-require_cmd socat synctl
+require_cmd socat synctl nft
 run_tests
