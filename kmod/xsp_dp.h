@@ -7,6 +7,7 @@
 #ifndef _XSP_DP_H
 #define _XSP_DP_H
 
+#include <linux/indirect_call_wrapper.h>
 #include <linux/netfilter.h>
 #include <linux/skbuff.h>
 #include <linux/tcp.h>
@@ -106,6 +107,35 @@ struct xsp_af {
 extern const struct xsp_af xsp_af_inet;
 #if IS_ENABLED(CONFIG_IPV6)
 extern const struct xsp_af xsp_af_inet6;
+#endif
+
+/*
+ * The ops that every segment a hook looks at goes through (parse,
+ * lookup_established, hooks) are called directly where the kernel has
+ * retpolines, as the stack's INDIRECT_CALL_INET() does: an indirect call
+ * per op and segment costs an established connection's segments more than
+ * the op itself.
+ */
+INDIRECT_CALLABLE_DECLARE(bool xsp4_parse(struct sk_buff *skb,
+					  const struct nf_hook_state *state,
+					  struct xsp_pkt *p));
+INDIRECT_CALLABLE_DECLARE(struct sock *xsp4_lookup_established(struct net *,
+							       const struct xsp_pkt *));
+INDIRECT_CALLABLE_DECLARE(struct nf_hook_entries __rcu **xsp4_hooks(struct net *,
+								    unsigned int));
+#if IS_ENABLED(CONFIG_IPV6)
+INDIRECT_CALLABLE_DECLARE(bool xsp6_parse(struct sk_buff *skb,
+					  const struct nf_hook_state *state,
+					  struct xsp_pkt *p));
+INDIRECT_CALLABLE_DECLARE(struct sock *xsp6_lookup_established(struct net *,
+							       const struct xsp_pkt *));
+INDIRECT_CALLABLE_DECLARE(struct nf_hook_entries __rcu **xsp6_hooks(struct net *,
+								    unsigned int));
+#define XSP_AF_CALL(af, op, ...)					\
+	INDIRECT_CALL_2((af)->op, xsp6_##op, xsp4_##op, __VA_ARGS__)
+#else
+#define XSP_AF_CALL(af, op, ...)					\
+	INDIRECT_CALL_1((af)->op, xsp4_##op, __VA_ARGS__)
 #endif
 
 /* Hook functions; each family registers them with .priv = its xsp_af. */

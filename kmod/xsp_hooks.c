@@ -147,7 +147,8 @@ static __always_inline bool xsp_flags_may(const struct xsp_af *af,
 /*
  * Hooks run in softirq, except those after an NFQUEUE verdict, which
  * nf_reinject() runs in the verdict's process context with BHs on. Our
- * per-CPU state (the replay context, the budget) needs them off. The
+ * per-CPU state (the replay context, the budget) needs them off; in
+ * softirq (or with BHs off already) toggling them would only cost. The
  * __ functions are noinline so that a packet the flags test lets go does
  * not pay for their stack frame.
  */
@@ -159,6 +160,8 @@ unsigned int name(void *priv, struct sk_buff *skb,			\
 									\
 	if (!xsp_flags_may(priv, skb, mask, want))			\
 		return NF_ACCEPT;					\
+	if (in_softirq())						\
+		return __##name(priv, skb, state);			\
 	local_bh_disable();						\
 	verdict = __##name(priv, skb, state);				\
 	local_bh_enable();						\
@@ -324,7 +327,7 @@ static bool xsp_nated(const struct sk_buff *skb)
 static bool xsp_tuple_has_socket(const struct xsp_af *af, struct net *net,
 				 const struct xsp_pkt *p)
 {
-	struct sock *sk = af->lookup_established(net, p);
+	struct sock *sk = XSP_AF_CALL(af, lookup_established, net, p);
 
 	if (!sk)
 		return false;
@@ -847,7 +850,7 @@ static bool xsp_hook_last(const struct xsp_af *af, struct net *net,
 {
 	const struct nf_hook_entries *e;
 
-	e = rcu_dereference(*af->hooks(net, hooknum));
+	e = rcu_dereference(*XSP_AF_CALL(af, hooks, net, hooknum));
 	return e && e->num_hook_entries &&
 	       nf_hook_entries_get_hook_ops(e)[e->num_hook_entries - 1] == ops;
 }
@@ -921,7 +924,7 @@ static unsigned int xsp_ack(struct xsp_net *xn, const struct xsp_af *af,
 	 */
 	if (skb->sk || xsp_nated(skb))
 		return NF_ACCEPT;
-	sk = af->lookup_established(net, p);
+	sk = XSP_AF_CALL(af, lookup_established, net, p);
 	if (sk) {
 		xsp_early_demux(af, skb, sk, p, state);
 		return NF_ACCEPT;
@@ -985,7 +988,7 @@ static noinline unsigned int __xsp_pre_routing(void *priv,
 	/* The VRF's second pass: the first one, on the slave, decided. */
 	if (netif_is_l3_master(state->in))
 		return NF_ACCEPT;
-	if (!af->parse(skb, state, &p))
+	if (!XSP_AF_CALL(af, parse, skb, state, &p))
 		return NF_ACCEPT;
 	th = (const void *)(skb->data + p.thoff);
 	if (!th->ack || th->syn || th->rst ||
@@ -1062,7 +1065,7 @@ static noinline unsigned int __xsp_local_in(void *priv, struct sk_buff *skb,
 		return xsp_deliver_armed(af, ctx, &ctx->rw, skb, state);
 	}
 	ports = xsp_ports_active(xn);
-	if (likely(!ports) || !af->parse(skb, state, &p))
+	if (likely(!ports) || !XSP_AF_CALL(af, parse, skb, state, &p))
 		return NF_ACCEPT;
 	th = (const void *)(skb->data + p.thoff);
 	if (!th->syn || th->ack || !xsp_port_protected(ports, af, th->dest))

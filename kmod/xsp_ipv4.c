@@ -41,8 +41,9 @@ static bool xsp4_has_srcroute(const struct iphdr *iph)
 }
 
 /* ip_rcv_core() has validated the header; skb->data is at it. */
-static bool xsp4_parse(struct sk_buff *skb, const struct nf_hook_state *state,
-		       struct xsp_pkt *p)
+INDIRECT_CALLABLE_SCOPE bool xsp4_parse(struct sk_buff *skb,
+					const struct nf_hook_state *state,
+					struct xsp_pkt *p)
 {
 	const struct iphdr *iph = ip_hdr(skb);
 	const struct tcphdr *th;
@@ -117,8 +118,8 @@ static enum xsp_route xsp4_route_input(struct sk_buff *skb,
 	return ret;
 }
 
-static struct sock *xsp4_lookup_established(struct net *net,
-					    const struct xsp_pkt *p)
+INDIRECT_CALLABLE_SCOPE
+struct sock *xsp4_lookup_established(struct net *net, const struct xsp_pkt *p)
 {
 	return __inet_lookup_established(net, net->ipv4.tcp_death_row.hashinfo,
 					 p->t.saddr.v4, p->t.sport,
@@ -244,8 +245,8 @@ static bool xsp4_parse_out(struct sk_buff *skb, struct xsp_tuple *t,
 	return true;
 }
 
-static struct nf_hook_entries __rcu **xsp4_hooks(struct net *net,
-						     unsigned int hooknum)
+INDIRECT_CALLABLE_SCOPE
+struct nf_hook_entries __rcu **xsp4_hooks(struct net *net, unsigned int hooknum)
 {
 	return &net->nf.hooks_ipv4[hooknum];
 }

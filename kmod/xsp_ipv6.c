@@ -137,8 +137,9 @@ static bool xsp6_chain_ok(const struct sk_buff *skb, const struct net *net)
  * (counted once). A fragment header, or a reassembled packet, marks
  * @p->frag: a SYN that came that way is never answered.
  */
-static bool xsp6_parse(struct sk_buff *skb, const struct nf_hook_state *state,
-		       struct xsp_pkt *p)
+INDIRECT_CALLABLE_SCOPE bool xsp6_parse(struct sk_buff *skb,
+					const struct nf_hook_state *state,
+					struct xsp_pkt *p)
 {
 	const struct ipv6hdr *ip6h = ipv6_hdr(skb);
 	const struct tcphdr *th;
@@ -248,8 +249,8 @@ static enum xsp_route xsp6_route_input(struct sk_buff *skb,
 	return XSP_ROUTE_LOCAL;
 }
 
-static struct sock *xsp6_lookup_established(struct net *net,
-					    const struct xsp_pkt *p)
+INDIRECT_CALLABLE_SCOPE
+struct sock *xsp6_lookup_established(struct net *net, const struct xsp_pkt *p)
 {
 	return __inet6_lookup_established(net, net->ipv4.tcp_death_row.hashinfo,
 					  &p->t.saddr.v6, p->t.sport,
@@ -432,8 +433,8 @@ static bool xsp6_parse_out(struct sk_buff *skb, struct xsp_tuple *t,
 	return true;
 }
 
-static struct nf_hook_entries __rcu **xsp6_hooks(struct net *net,
-						     unsigned int hooknum)
+INDIRECT_CALLABLE_SCOPE
+struct nf_hook_entries __rcu **xsp6_hooks(struct net *net, unsigned int hooknum)
 {
 	return &net->nf.hooks_ipv6[hooknum];
 }
