@@ -44,10 +44,32 @@ PORT=443
 NFQ=$XSP_SELFTESTS/nfq_verdict
 NCONN=5
 
-# nfq_stat NAME: a counter of the verdict program.
+# nfq_stat NAME [FILE]: a counter of the verdict program, from its live
+# stats file or from a snapshot of it.
 nfq_stat()
 {
-	awk -v n="$1" '$1 == n { print $2 }' "$XSP_TMP/nfq.stats"
+	awk -v n="$1" '$1 == n { print $2 }' "${2:-$XSP_TMP/nfq.stats}"
+}
+
+# nfq_delta NAME: how far a counter of the verdict program moved since
+# nfq_snapshot "$XSP_TMP/nfq.0"; nothing and failure if either is missing.
+nfq_delta()
+{
+	local now was
+
+	now=$(nfq_stat "$1")
+	was=$(nfq_stat "$1" "$XSP_TMP/nfq.0")
+	[[ "$now" =~ ^[0-9]+$ && "$was" =~ ^[0-9]+$ ]] || return 1
+	echo $((now - was))
+}
+
+# nfq_snapshot DEST: copy the verdict program's stats. It replaces the file
+# by rename after every verdict, which cp reports as "replaced while being
+# copied" and skips; one open() and read of whichever file is there at
+# that instant is consistent.
+nfq_snapshot()
+{
+	cat "$XSP_TMP/nfq.stats" >"$1"
 }
 
 # setup POSITION CT: the pair, an echo server, the IPS queue rule at
@@ -108,7 +130,8 @@ run_ips()
 	setup "$pos" "$ct" || { check_err 1 "setup"; log_test "$desc"; return; }
 	long_start before "$CLIENT" $SERVER_IP $PORT
 	check_err $? "connection before ports add did not echo through the IPS"
-	cp "$XSP_TMP/nfq.stats" "$XSP_TMP/nfq.0"
+	nfq_snapshot "$XSP_TMP/nfq.0"
+	check_err $? "reading the IPS's counters"
 	synctl -n "$SERVER" ports add $PORT || { check_err 1 "ports add"; log_test "$desc"; return; }
 	xsp_stats_snapshot "$SERVER" "$XSP_TMP/s0"
 	cap_start wire "$SERVER" veth-s tcp port $PORT
@@ -149,8 +172,10 @@ run_ips()
 	late=$(head -n1 <<<"$late")
 	[ "${forged:-x}" -le "${late:-0}" ] 2>/dev/null
 	check_err $? "cookie_invalid moved by ${forged:-?}, but only ${late:-?} segments came after their connection had closed"
-	nfq_syn=$(($(nfq_stat syn) - $(awk '$1 == "syn" { print $2 }' "$XSP_TMP/nfq.0")))
-	nfq_replay=$(($(nfq_stat syn_ackseq) - $(awk '$1 == "syn_ackseq" { print $2 }' "$XSP_TMP/nfq.0")))
+	nfq_syn=$(nfq_delta syn)
+	check_err $? "the IPS's syn counter is missing"
+	nfq_replay=$(nfq_delta syn_ackseq)
+	check_err $? "the IPS's syn_ackseq counter is missing"
 	log_info "IPS saw $nfq_syn SYNs, $nfq_replay of them replays; $late late segments; module: $(xsp_stats_changed "$XSP_TMP/s0" "$SERVER")"
 	[ $((nfq_syn - nfq_replay)) -ge $((NCONN + 1)) ] && [ "$nfq_replay" -ge $((NCONN + 1)) ]
 	check_err $? "the IPS saw $((nfq_syn - nfq_replay)) client SYNs and $nfq_replay replayed SYNs"
