@@ -20,8 +20,10 @@
 #               the flood (runs MEM_RUNS only)
 #   iperf       iperf3 through the protected port 5201, once with the
 #               veths' GSO segments ("big") and once with 536-byte segments
-#               and GSO/TSO off ("small"); xsynproxy's cell only, the module
-#               unloaded and reloaded between segments
+#               and GSO/TSO off ("small"); xsynproxy's cell only, segments
+#               cycling through the module loaded with the port protected,
+#               loaded with its hooks registered and no port protected,
+#               and not loaded
 #
 # Every measurement is one JSON line in $XSP_RESULTS/raw.jsonl; the host
 # (bench/report.py) checks them, computes per-run ratios and their medians
@@ -64,7 +66,7 @@ if [ $QUICK = 1 ]; then
 	MEM_SYNS=100000
 	MEM_RUNS="1"
 	MEM_CONTENDERS="xsynproxy"
-	IPERF_SEGS=4	# iperf3 segments per segment size (see phase_iperf)
+	IPERF_SEGS=3	# iperf3 segments per segment size (see phase_iperf)
 	IPERF_SEG=0.5	# seconds each
 	PROFILE_S=0	# perf record seconds per contender (0: no profile)
 else
@@ -76,7 +78,7 @@ else
 	MEM_SYNS=1000000
 	MEM_RUNS="1"
 	MEM_CONTENDERS=${XSP_BENCH_MEM_CONTENDERS:-xsynproxy}
-	IPERF_SEGS=${XSP_BENCH_IPERF_SEGS:-4}
+	IPERF_SEGS=${XSP_BENCH_IPERF_SEGS:-6}
 	IPERF_SEG=0.8
 	PROFILE_S=2
 fi
@@ -353,8 +355,10 @@ iperf_quiet()
 
 # phase_iperf big|small: one iperf3 connection through the protected port,
 # cut into segments of IPERF_SEG seconds measured from the server's counters
-# (veth-s RX bytes, CPU 1). The module is unloaded and reloaded between
-# segments (on, off, on, off...): "loaded" and "not loaded" are measured on
+# (veth-s RX bytes, CPU 1). The segments cycle through three states of the
+# module: "on" (loaded, the port protected), "hooks" (loaded, its hooks
+# registered, no port protected: every packet pays the hooks' dispatch and
+# their first test, nothing else) and "off" (not loaded), all measured on
 # the same established connection, interleaved, so connection-to-connection
 # and slow drifts of the emulator cancel out. "small": GSO and TSO off on
 # the client's veth and MSS 536, so every segment is its own packet.
@@ -398,17 +402,19 @@ phase_iperf()
 			kill -CONT $cp
 			break
 		fi
-		if [ "$state" = on ]; then
-			modprobe -r xsynproxy && state=off
-		else
-			xsp_on && state=on
-		fi
+		# The hooks stay registered once a port was enabled (until the
+		# namespace goes): "ports del all" leaves exactly them.
+		case $state in
+		on) synctl -n $BN_S ports del all >/dev/null && state=hooks ;;
+		hooks) modprobe -r xsynproxy && state=off ;;
+		off) xsp_on && state=on ;;
+		esac
 		kill -CONT $cp
 		sleep $IPERF_SETTLE
 	done
 	kill $cp $sp 2>/dev/null
 	wait $cp $sp 2>/dev/null
-	if [ "$state" = off ]; then
+	if [ "$state" != on ]; then
 		iperf_quiet
 		xsp_on || die "modprobe xsynproxy failed"
 	fi
