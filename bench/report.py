@@ -287,7 +287,8 @@ class Kernel:
 
     def iperf(self, size):
         """per run: loaded/unloaded throughput and CPU per byte, from the segments"""
-        def sums(run, state):
+        def rates(run, state):
+            """(Mbit/s, CPU ns per byte) over the run's segments in @state, None without any"""
             b = t = ns = 0
             for seg in range(self.meta["iperf_segs"]):
                 d = self.recs.get((run, "xsynproxy", 4, "iperf", (size, seg)))
@@ -295,27 +296,23 @@ class Kernel:
                     b += d["srv_rx_bytes"]
                     t += d["window_ms"] / 1e3
                     ns += d["v1_run_ns"]
-            return b, t, ns
+            return (b * 8 / 1e6 / t, div(ns, b)) if t else None
         on_mbit, off_mbit, ratio, cpu_ratio = [], [], [], []
         hooks_mbit, hratio, hcpu_ratio = [], [], []
         for run in self.runs:
-            bon, ton, nson = sums(run, "on")
-            boff, toff, nsoff = sums(run, "off")
-            if not ton or not toff:
+            on, off, hooks = (rates(run, st) for st in ("on", "off", "hooks"))
+            if not on or not off:
                 continue
-            a, b = bon * 8 / 1e6 / ton, boff * 8 / 1e6 / toff
-            on_mbit.append(a)
-            off_mbit.append(b)
-            ratio.append(div(a, b))
-            cpu_ratio.append(div(div(nson, bon), div(nsoff, boff)))
+            on_mbit.append(on[0])
+            off_mbit.append(off[0])
+            ratio.append(div(on[0], off[0]))
+            cpu_ratio.append(div(on[1], off[1]))
             # "hooks": loaded, hooks registered, no port protected (runs
             # before these segments existed have none)
-            bh, th, nsh = sums(run, "hooks")
-            if th:
-                h = bh * 8 / 1e6 / th
-                hooks_mbit.append(h)
-                hratio.append(div(h, b))
-                hcpu_ratio.append(div(div(nsh, bh), div(nsoff, boff)))
+            if hooks:
+                hooks_mbit.append(hooks[0])
+                hratio.append(div(hooks[0], off[0]))
+                hcpu_ratio.append(div(hooks[1], off[1]))
         return {"loaded_mbit_s": stat(on_mbit), "unloaded_mbit_s": stat(off_mbit),
                 "ratio_on_off": stat(ratio), "cpu_per_byte_ratio_on_off": stat(cpu_ratio),
                 "hooks_mbit_s": stat(hooks_mbit), "ratio_hooks_off": stat(hratio),
