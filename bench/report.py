@@ -121,6 +121,13 @@ def describe(key):
     return "run %s, %s, %s, %s" % (run, LABEL.get(c, c), FAM.get(fam, fam), what)
 
 
+def iperf_segs(meta, size):
+    """iperf3 segments of @size per run (runs before the split had one count)"""
+    if size == "big":
+        return meta.get("iperf_segs_big", meta["iperf_segs"])
+    return meta["iperf_segs"]
+
+
 def expected_keys(meta):
     keys = []
     for run in range(1, meta["runs"] + 1):
@@ -136,7 +143,7 @@ def expected_keys(meta):
                 keys.append((run, c, 4, "mem", None))
             if c == "xsynproxy":
                 for size in ("big", "small"):
-                    for seg in range(meta["iperf_segs"]):
+                    for seg in range(iperf_segs(meta, size)):
                         keys.append((run, c, 4, "iperf", (size, seg)))
     return keys
 
@@ -290,7 +297,7 @@ class Kernel:
         def rates(run, state):
             """(Mbit/s, CPU ns per byte) over the run's segments in @state, None without any"""
             b = t = ns = 0
-            for seg in range(self.meta["iperf_segs"]):
+            for seg in range(iperf_segs(self.meta, size)):
                 d = self.recs.get((run, "xsynproxy", 4, "iperf", (size, seg)))
                 if d and d["module"] == state:
                     b += d["srv_rx_bytes"]
@@ -895,12 +902,12 @@ def render_md(report, a, chart):
     L.append("| windows | %s s per measurement after %s s of warm-up; offered SYN/s: %s; forged ACKs: "
              "%s/s; legitimate fetches: %d at a fixed schedule (every %s ms) during the flat-out "
              "window, %d without a flood, %d ms timeout each; memory: %s SYNs (run %s, %s); iperf3: %d "
-             "segments of %s s per segment size |"
+             "(GSO) and %d (536-byte) segments of %s s |"
              % (m["window_s"], m["warm_s"], ", ".join(rate_name(r) for r in m["sweep"]),
                 fmt(m["fixed_rate"], 0), m["legit_n"], m["legit_interval_ms"], m["legit_base_n"],
                 m["legit_timeout_ms"], fmt(m["mem_syns"], 0), ", ".join(str(r) for r in m["mem_runs"]),
                 ", ".join(LABEL[c] for c in m.get("mem_contenders", "").split()),
-                m["iperf_segs"], m["iperf_seg_s"]))
+                iperf_segs(m, "big"), iperf_segs(m, "small"), m["iperf_seg_s"]))
     L.append("| raw records | `%s/<kernel>/raw.jsonl` (one line per window and run), `perf-*.txt`; "
              "this page is `bench/report.py --raw %s` |" % (os.path.relpath(a.raw), os.path.relpath(a.raw)))
     L.append("")
