@@ -20,6 +20,9 @@
 #   stepped aside from, no counter moves.
 # - the same router over IPv6 (2001:db8:1::/64, 2001:db8:2::/64): forwarded
 #   connections stepped aside from, its own listener protected.
+# - the container over IPv6 (a /128 route to it, its default route via the
+#   host's link-local address, the host's side without a global address):
+#   stepped aside from, as over IPv4.
 source "$(dirname "$0")/lib.sh"
 
 TESTS="
@@ -28,6 +31,7 @@ TESTS="
 	test_router_listener
 	test_container_veth
 	test_ipv6
+	test_container_veth6
 "
 
 CLIENT_IP=10.0.1.1
@@ -225,6 +229,48 @@ test_ipv6()
 	msg=$(xsp_expect_moved "$ROUTER" "$XSP_TMP/s0" 3 "${PROTECTED[@]}")
 	check_err $? "router's own listener: $msg"
 	log_test "IPv6: forwarded connections stepped aside from, the router's own listener protected"
+}
+
+# The container over IPv6, the Calico way: its address a /128 on its eth0,
+# its default route via the link-local address of the host's side, which
+# has no other address; the host routes the /128 to that veth.
+test_container_veth6()
+{
+	local msg cont=2001:db8:3::2 r6=2001:db8:1::fe
+	local what="IPv6 host forwarding to a container over a /128 veth route"
+
+	setup || { check_err 1 "setup"; log_test "$what"; return; }
+	setup_ns CONT || { check_err 1 "setup"; log_test "$what"; return; }
+	ip -n "$CLIENT" addr add 2001:db8:1::1/64 dev veth-c nodad
+	ip -n "$ROUTER" addr add $r6/64 dev veth-rc nodad
+	ip -n "$CLIENT" -6 route add default via $r6
+	ip netns exec "$ROUTER" sysctl -qw net.ipv6.conf.all.forwarding=1
+	link "$ROUTER" cali0 "$CONT" eth0
+	ip -n "$ROUTER" addr add fe80::ecee:eeff:feee:eeee/64 dev cali0 nodad
+	ip -n "$CONT" addr add $cont/128 dev eth0 nodad
+	ip -n "$CONT" -6 route add default via fe80::ecee:eeff:feee:eeee dev eth0
+	ip -n "$ROUTER" -6 route add $cont/128 dev cali0
+	bg "$ROUTER" socat -T300 -t10 TCP6-LISTEN:443,ipv6only=1,reuseaddr,fork EXEC:cat
+	bg "$CONT" socat -T300 -t10 TCP6-LISTEN:443,ipv6only=1,reuseaddr,fork EXEC:cat
+	wait_listen "$CONT" 443
+	wait_for ip netns exec "$CLIENT" ping -6 -c1 -W1 $cont ||
+		{ check_err 1 "container not reachable over IPv6"; log_test "$what"; return; }
+	long_conn_open "$CLIENT" "[$cont]" 443
+	long_conn_echo before
+	check_err $? "no echo from the container before ports add"
+	protect "$ROUTER"
+	check_err $? "ports add on the host"
+	long_conn_echo after
+	check_err $? "the connection to the container died after ports add"
+	msg=$(tcp_echoes "$CLIENT" "[$cont]" 443 3)
+	check_err $? "$msg"
+	msg=$(xsp_expect_moved "$ROUTER" "$XSP_TMP/s0" 0)
+	check_err $? "host: $msg"
+	msg=$(tcp_echoes "$CLIENT" "[$r6]" 443 1)
+	check_err $? "host's own listener: $msg"
+	msg=$(xsp_expect_moved "$ROUTER" "$XSP_TMP/s0" 1 "${PROTECTED[@]}")
+	check_err $? "host's own listener: $msg"
+	log_test "$what"
 }
 
 require_root
