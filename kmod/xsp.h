@@ -10,7 +10,6 @@
 #include <linux/percpu.h>
 #include <linux/rcupdate.h>
 #include <linux/spinlock.h>
-#include <linux/version.h>
 #include <linux/workqueue.h>
 #include <linux/netfilter.h>
 #include <net/net_namespace.h>
@@ -221,7 +220,7 @@ void xsp_state_update(struct xsp_net *xn);
 void xsp_state_kick(struct xsp_net *xn, bool bypass);
 
 static inline const struct xsp_secrets *xsp_secrets_get(struct xsp_net *xn,
-							 u64 now_ms)
+							u64 now_ms)
 {
 	return &xsp_keys_get(xn, now_ms)->s;
 }

@@ -521,6 +521,7 @@ static int xsp_send_synack(struct xsp_net *xn, const struct xsp_af *af,
 	struct sk_buff *skb;
 	struct xsp_opts o;
 	unsigned int len;
+	u64 epoch;
 	u16 mss;
 	u32 mark;
 
@@ -541,10 +542,9 @@ static int xsp_send_synack(struct xsp_net *xn, const struct xsp_af *af,
 	sa.th.ack = 1;
 	sa.th.ece = o.ecn;
 	sa.th.window = htons(xsp_synack_window(sk, dst, mss, &o));
+	epoch = xsp_secrets_epoch(&k->s, div_u64(now, MSEC_PER_SEC));
 	len = sizeof(sa.th) +
-	      xsp_write_opts(sa.opts, mss, &o,
-			     xsp_keys_wscale(k, xsp_secrets_epoch(&k->s,
-						div_u64(now, MSEC_PER_SEC))),
+	      xsp_write_opts(sa.opts, mss, &o, xsp_keys_wscale(k, epoch),
 			     tsval, copts->tsval);
 	sa.th.doff = len / 4;
 	mark = inet_request_mark(sk, syn);
@@ -1101,7 +1101,7 @@ XSP_HOOK_BH(xsp_local_in, TCPHDR_SYN | TCPHDR_ACK, TCPHDR_SYN)
 /* Timestamp clock units per millisecond of a request socket. */
 static u32 xsp_ts_per_ms(const struct request_sock *req)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
+#ifdef XSP_HAVE_REQ_USEC_TS
 	if (tcp_rsk(req)->req_usec_ts)
 		return USEC_PER_MSEC;
 #endif

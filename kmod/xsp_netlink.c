@@ -176,7 +176,7 @@ static int xsp_fill_stat_names(struct sk_buff *msg)
 }
 
 static int xsp_fill_family_stats(struct sk_buff *msg, enum xsp_fam fam,
-				  const u64 *sum)
+				 const u64 *sum)
 {
 	struct nlattr *nest;
 
