@@ -87,6 +87,31 @@ protect()
 		xsp_stats_snapshot "$1" "$XSP_TMP/s0"
 }
 
+# forwarded_and_own DEST N OWN M WHO: a connection through the router to
+# DEST, opened before it protects the port, keeps echoing after, N new ones
+# after it work too, and no counter of the router moves; then M echoes to
+# its own listener at OWN are protected. WHO names DEST in messages.
+forwarded_and_own()
+{
+	local dest=$1 n=$2 own=$3 m=$4 who=$5 msg
+
+	long_conn_open "$CLIENT" "$dest" 443
+	long_conn_echo before
+	check_err $? "no echo from $who before ports add"
+	protect "$ROUTER"
+	check_err $? "ports add on the router"
+	long_conn_echo after
+	check_err $? "the connection to $who died after ports add on the router"
+	msg=$(tcp_echoes "$CLIENT" "$dest" 443 "$n")
+	check_err $? "to $who: $msg"
+	msg=$(xsp_expect_moved "$ROUTER" "$XSP_TMP/s0" 0)
+	check_err $? "router, forwarded: $msg"
+	msg=$(tcp_echoes "$CLIENT" "$own" 443 "$m")
+	check_err $? "router's own listener: $msg"
+	msg=$(xsp_expect_moved "$ROUTER" "$XSP_TMP/s0" "$m" "${PROTECTED[@]}")
+	check_err $? "router's own listener: $msg"
+}
+
 # A connection through the router, opened before the router protects the
 # port, keeps exchanging data after; the router's counters do not move.
 test_forward_established()
@@ -158,7 +183,7 @@ test_router_listener()
 # number its own listener and the container's share.
 test_container_veth()
 {
-	local msg cont=10.0.3.2
+	local cont=10.0.3.2
 
 	setup || { check_err 1 "setup"; log_test "container behind a /32 veth"; return; }
 	setup_ns CONT || { check_err 1 "setup"; log_test "container behind a /32 veth"; return; }
@@ -174,21 +199,7 @@ test_container_veth()
 	wait_listen "$CONT" 443
 	wait_for ip netns exec "$CLIENT" ping -c1 -W1 $cont ||
 		{ check_err 1 "container not reachable"; log_test "container behind a /32 veth"; return; }
-	long_conn_open "$CLIENT" $cont 443
-	long_conn_echo before
-	check_err $? "no echo from the container before ports add"
-	protect "$ROUTER"
-	check_err $? "ports add on the host"
-	long_conn_echo after
-	check_err $? "the connection to the container died after ports add"
-	msg=$(tcp_echoes "$CLIENT" $cont 443 3)
-	check_err $? "$msg"
-	msg=$(xsp_expect_moved "$ROUTER" "$XSP_TMP/s0" 0)
-	check_err $? "host: $msg"
-	msg=$(tcp_echoes "$CLIENT" $ROUTER_IP 443 1)
-	check_err $? "host's own listener: $msg"
-	msg=$(xsp_expect_moved "$ROUTER" "$XSP_TMP/s0" 1 "${PROTECTED[@]}")
-	check_err $? "host's own listener: $msg"
+	forwarded_and_own $cont 3 $ROUTER_IP 1 "the container"
 	log_test "host forwarding to a container over a /32 veth (proxy ARP)"
 }
 
@@ -198,7 +209,7 @@ test_container_veth()
 # the same port is protected.
 test_ipv6()
 {
-	local ns msg b6=2001:db8:2::2 r6=2001:db8:1::fe
+	local ns b6=2001:db8:2::2 r6=2001:db8:1::fe
 
 	setup || { check_err 1 "setup"; log_test "IPv6 router"; return; }
 	ip -n "$CLIENT" addr add 2001:db8:1::1/64 dev veth-c nodad
@@ -213,21 +224,7 @@ test_ipv6()
 	done
 	wait_for ip netns exec "$CLIENT" ping -6 -c1 -W1 $b6 ||
 		{ check_err 1 "backend not reachable over IPv6"; log_test "IPv6 router"; return; }
-	long_conn_open "$CLIENT" "[$b6]" 443
-	long_conn_echo before
-	check_err $? "no echo through the router before ports add"
-	protect "$ROUTER"
-	check_err $? "ports add on the router"
-	long_conn_echo after
-	check_err $? "the forwarded connection died after ports add on the router"
-	msg=$(tcp_echoes "$CLIENT" "[$b6]" 443 5)
-	check_err $? "through the router: $msg"
-	msg=$(xsp_expect_moved "$ROUTER" "$XSP_TMP/s0" 0)
-	check_err $? "router, forwarded: $msg"
-	msg=$(tcp_echoes "$CLIENT" "[$r6]" 443 3)
-	check_err $? "router's own listener: $msg"
-	msg=$(xsp_expect_moved "$ROUTER" "$XSP_TMP/s0" 3 "${PROTECTED[@]}")
-	check_err $? "router's own listener: $msg"
+	forwarded_and_own "[$b6]" 5 "[$r6]" 3 "the backend"
 	log_test "IPv6: forwarded connections stepped aside from, the router's own listener protected"
 }
 
@@ -236,7 +233,7 @@ test_ipv6()
 # has no other address; the host routes the /128 to that veth.
 test_container_veth6()
 {
-	local msg cont=2001:db8:3::2 r6=2001:db8:1::fe
+	local cont=2001:db8:3::2 r6=2001:db8:1::fe
 	local what="IPv6 host forwarding to a container over a /128 veth route"
 
 	setup || { check_err 1 "setup"; log_test "$what"; return; }
@@ -255,21 +252,7 @@ test_container_veth6()
 	wait_listen "$CONT" 443
 	wait_for ip netns exec "$CLIENT" ping -6 -c1 -W1 $cont ||
 		{ check_err 1 "container not reachable over IPv6"; log_test "$what"; return; }
-	long_conn_open "$CLIENT" "[$cont]" 443
-	long_conn_echo before
-	check_err $? "no echo from the container before ports add"
-	protect "$ROUTER"
-	check_err $? "ports add on the host"
-	long_conn_echo after
-	check_err $? "the connection to the container died after ports add"
-	msg=$(tcp_echoes "$CLIENT" "[$cont]" 443 3)
-	check_err $? "$msg"
-	msg=$(xsp_expect_moved "$ROUTER" "$XSP_TMP/s0" 0)
-	check_err $? "host: $msg"
-	msg=$(tcp_echoes "$CLIENT" "[$r6]" 443 1)
-	check_err $? "host's own listener: $msg"
-	msg=$(xsp_expect_moved "$ROUTER" "$XSP_TMP/s0" 1 "${PROTECTED[@]}")
-	check_err $? "host's own listener: $msg"
+	forwarded_and_own "[$cont]" 3 "[$r6]" 1 "the container"
 	log_test "$what"
 }
 
