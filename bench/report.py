@@ -653,7 +653,8 @@ def iperf_table(k):
         return ""
     L = ["*loaded*: the module loaded, the port protected; *hooks only*: loaded, its hooks "
          "registered, no port protected (what every packet pays for the hooks being there); "
-         "*unloaded*: not loaded. Segments of the three states alternate on one connection.", "",
+         "*unloaded*: not loaded. Segments of the three states (GSO: loaded and unloaded only) "
+         "alternate on one connection.", "",
          "| segments | loaded, Mbit/s | unloaded, Mbit/s | **loaded / unloaded, %** | "
          "CPU per byte, loaded / unloaded, % | hooks only / unloaded, % | "
          "CPU per byte, hooks only / unloaded, % |",
