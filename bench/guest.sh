@@ -369,9 +369,11 @@ iperf_quiet()
 phase_iperf()
 {
 	local size=$1 a b d sp cp i state=on seg mss=() nseg=$IPERF_SEGS_BIG
+	local states=(on off) si=0 ni
 
 	if [ "$size" = small ]; then
 		nseg=$IPERF_SEGS
+		states=(on hooks off)
 		ip netns exec $BN_C ethtool -K veth-c gso off tso off >/dev/null 2>&1 ||
 			{ fail "ethtool -K veth-c gso off tso off failed"; return 1; }
 		mss=(-M "$SMALL_MSS")
@@ -407,18 +409,17 @@ phase_iperf()
 			kill -CONT $cp
 			break
 		fi
-		# The hooks stay registered once a port was enabled (until the
-		# namespace goes): "ports del all" leaves exactly them.
-		case $state in
-		on)
-			if [ "$size" = small ]; then
-				synctl -n $BN_S ports del all >/dev/null && state=hooks
-			else
-				modprobe -r xsynproxy && state=off
-			fi ;;
-		hooks) modprobe -r xsynproxy && state=off ;;
-		off) xsp_on && state=on ;;
-		esac
+		# The next state of the cycle; a failed switch is tried again
+		# after the next segment. The hooks stay registered once a port
+		# was enabled (until the namespace goes): "ports del all" leaves
+		# exactly them.
+		ni=$(((si + 1) % ${#states[@]}))
+		case ${states[ni]} in
+		hooks) synctl -n $BN_S ports del all >/dev/null ;;
+		off) modprobe -r xsynproxy ;;
+		on) xsp_on ;;
+		esac && si=$ni
+		state=${states[si]}
 		kill -CONT $cp
 		sleep $IPERF_SETTLE
 	done
