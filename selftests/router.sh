@@ -36,6 +36,7 @@ TESTS="
 
 CLIENT_IP=10.0.1.1
 ROUTER_IP=10.0.1.254
+ROUTER_IP6=2001:db8:1::fe
 BACKEND_IP=10.0.2.2
 PROTECTED=(syn_recv syn_answered ack_recv cookie_valid syn_replayed synack_rewritten)
 
@@ -79,6 +80,23 @@ setup()
 		wait_listen "$ns" 443 && wait_listen "$ns" 80 || return 1
 	done
 	wait_for ip netns exec "$CLIENT" ping -c1 -W1 $BACKEND_IP
+}
+
+# echo_server6 NS: an IPv6-only echo server on 443 beside echo_server's.
+echo_server6()
+{
+	bg "$1" socat -T300 -t10 TCP6-LISTEN:443,ipv6only=1,reuseaddr,fork EXEC:cat
+}
+
+# setup6: IPv6 on the client's side of setup's router, forwarding on, the
+# router's own IPv6 echo server.
+setup6()
+{
+	ip -n "$CLIENT" addr add 2001:db8:1::1/64 dev veth-c nodad &&
+		ip -n "$ROUTER" addr add $ROUTER_IP6/64 dev veth-rc nodad &&
+		ip -n "$CLIENT" -6 route add default via $ROUTER_IP6 &&
+		ip netns exec "$ROUTER" sysctl -qw net.ipv6.conf.all.forwarding=1 &&
+		echo_server6 "$ROUTER"
 }
 
 protect()
@@ -209,22 +227,17 @@ test_container_veth()
 # the same port is protected.
 test_ipv6()
 {
-	local ns b6=2001:db8:2::2 r6=2001:db8:1::fe
+	local b6=2001:db8:2::2
 
 	setup || { check_err 1 "setup"; log_test "IPv6 router"; return; }
-	ip -n "$CLIENT" addr add 2001:db8:1::1/64 dev veth-c nodad
-	ip -n "$ROUTER" addr add $r6/64 dev veth-rc nodad
+	setup6 || { check_err 1 "IPv6 setup"; log_test "IPv6 router"; return; }
 	ip -n "$ROUTER" addr add 2001:db8:2::fe/64 dev veth-rb nodad
 	ip -n "$BACKEND" addr add $b6/64 dev veth-b nodad
-	ip -n "$CLIENT" -6 route add default via $r6
 	ip -n "$BACKEND" -6 route add default via 2001:db8:2::fe
-	ip netns exec "$ROUTER" sysctl -qw net.ipv6.conf.all.forwarding=1
-	for ns in "$ROUTER" "$BACKEND"; do
-		bg "$ns" socat -T300 -t10 TCP6-LISTEN:443,ipv6only=1,reuseaddr,fork EXEC:cat
-	done
+	echo_server6 "$BACKEND"
 	wait_for ip netns exec "$CLIENT" ping -6 -c1 -W1 $b6 ||
 		{ check_err 1 "backend not reachable over IPv6"; log_test "IPv6 router"; return; }
-	forwarded_and_own "[$b6]" 5 "[$r6]" 3 "the backend"
+	forwarded_and_own "[$b6]" 5 "[$ROUTER_IP6]" 3 "the backend"
 	log_test "IPv6: forwarded connections stepped aside from, the router's own listener protected"
 }
 
@@ -233,26 +246,22 @@ test_ipv6()
 # has no other address; the host routes the /128 to that veth.
 test_container_veth6()
 {
-	local cont=2001:db8:3::2 r6=2001:db8:1::fe
+	local cont=2001:db8:3::2
 	local what="IPv6 host forwarding to a container over a /128 veth route"
 
 	setup || { check_err 1 "setup"; log_test "$what"; return; }
+	setup6 || { check_err 1 "IPv6 setup"; log_test "$what"; return; }
 	setup_ns CONT || { check_err 1 "setup"; log_test "$what"; return; }
-	ip -n "$CLIENT" addr add 2001:db8:1::1/64 dev veth-c nodad
-	ip -n "$ROUTER" addr add $r6/64 dev veth-rc nodad
-	ip -n "$CLIENT" -6 route add default via $r6
-	ip netns exec "$ROUTER" sysctl -qw net.ipv6.conf.all.forwarding=1
 	link "$ROUTER" cali0 "$CONT" eth0
 	ip -n "$ROUTER" addr add fe80::ecee:eeff:feee:eeee/64 dev cali0 nodad
 	ip -n "$CONT" addr add $cont/128 dev eth0 nodad
 	ip -n "$CONT" -6 route add default via fe80::ecee:eeff:feee:eeee dev eth0
 	ip -n "$ROUTER" -6 route add $cont/128 dev cali0
-	bg "$ROUTER" socat -T300 -t10 TCP6-LISTEN:443,ipv6only=1,reuseaddr,fork EXEC:cat
-	bg "$CONT" socat -T300 -t10 TCP6-LISTEN:443,ipv6only=1,reuseaddr,fork EXEC:cat
+	echo_server6 "$CONT"
 	wait_listen "$CONT" 443
 	wait_for ip netns exec "$CLIENT" ping -6 -c1 -W1 $cont ||
 		{ check_err 1 "container not reachable over IPv6"; log_test "$what"; return; }
-	forwarded_and_own "[$cont]" 3 "[$r6]" 1 "the container"
+	forwarded_and_own "[$cont]" 3 "[$ROUTER_IP6]" 1 "the container"
 	log_test "$what"
 }
 
