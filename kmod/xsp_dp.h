@@ -43,6 +43,7 @@ struct xsp_af {
 	u8		family;		/* AF_INET, AF_INET6 */
 	u8		nfproto;
 	int		ct_priority;	/* conntrack's PRE_ROUTING hook */
+	int		nat_priority;	/* NAT's, in PRE_ROUTING */
 
 	/*
 	 * Network header at skb->data, at PRE_ROUTING or LOCAL_IN: fills @p

@@ -11,12 +11,17 @@
  *               SYN-ACK is untracked. The stack has routed the SYN and
  *               the user's rules have let it in: we answer exactly what
  *               the stack would answer.
- * PRE_ROUTING, after conntrack and destination NAT:
+ * PRE_ROUTING, right before conntrack (after defrag and raw):
  *   ACK with no socket, to a local listener
  *            -> cookie checked; if valid, the client's SYN is rebuilt from
- *               a copy of the ACK (so it keeps the ACK's device, marks,
- *               bridge and IPsec state) and pushed through PRE_ROUTING;
- *               then conntrack sees the ACK again, after the SYN.
+ *               a copy of the ACK (so it keeps the ACK's device, bridge
+ *               and IPsec state) and pushed through PRE_ROUTING; then the
+ *               ACK goes on to conntrack, which meets SYN, SYN-ACK, ACK
+ *               in order, and every rule after it (mangle's "new and not
+ *               a SYN" drops, NAT, filter) sees what the stack's own
+ *               handshake would show it: a SYN, then an established ACK.
+ *               Where conntrack runs it looks at the ACK first, for us,
+ *               to tell a connection NAT sends elsewhere.
  *   Anything else (forwarded, NATed, no listener, a source the stack
  *   rejects...) is left alone and counted: the stack does with it exactly
  *   what it does without this module.
@@ -47,7 +52,6 @@
 #include <net/dst_metadata.h>
 #include <net/inet_ecn.h>
 #include <net/netfilter/nf_conntrack.h>
-#include <net/netfilter/nf_conntrack_zones.h>
 #include <net/tcp.h>
 
 #include "xsp_dp.h"
@@ -731,50 +735,124 @@ static struct sk_buff *xsp_build_syn(const struct xsp_af *af,
 }
 
 /*
- * After a replay: the ACK went through conntrack before the SYN existed,
- * as a mid-stream pickup (or as invalid). Now that conntrack has confirmed
- * the SYN and seen the SYN-ACK, let it look at the ACK again, so that it
- * tracks SYN, SYN-ACK, ACK in order and the ACK leaves PRE_ROUTING
- * established. Only conntrack runs again; every other hook sees the ACK
- * once.
+ * Conntrack's own PRE_ROUTING hook in @net, which runs right after ours;
+ * NULL where conntrack does not run there (nft's chains at its priority
+ * are not it).
  */
-static unsigned int xsp_ct_again(const struct xsp_af *af, struct sk_buff *skb,
-				 const struct nf_hook_state *state)
+static const struct nf_hook_entry *xsp_ct_hook(const struct xsp_af *af,
+					       struct net *net)
+{
+#if IS_ENABLED(CONFIG_NF_CONNTRACK)
+	const struct nf_hook_entries *e;
+	struct nf_hook_ops **ops;
+	unsigned int i;
+
+	e = rcu_dereference(*af->hooks(net, NF_INET_PRE_ROUTING));
+	if (!e)
+		return NULL;
+	ops = nf_hook_entries_get_hook_ops(e);
+	for (i = 0; i < e->num_hook_entries; i++)
+		if (ops[i]->priority == af->ct_priority &&
+		    ops[i]->hook_ops_type != NF_HOOK_OP_NF_TABLES)
+			return &e->hooks[i];
+#endif
+	return NULL;
+}
+
+/*
+ * Run conntrack on @skb now rather than in its turn, which then leaves the
+ * packet alone (nf_conntrack_in() skips a packet that has its entry).
+ * Returns conntrack's verdict.
+ */
+static unsigned int xsp_ct_now(const struct nf_hook_entry *ct_hook,
+			       struct sk_buff *skb,
+			       const struct nf_hook_state *state)
+{
+	struct nf_hook_state st = *state;
+	unsigned int verdict;
+
+	do {
+		verdict = nf_hook_entry_hookfn(ct_hook, skb, &st);
+	} while (verdict == NF_REPEAT);
+	return verdict;
+}
+
+/*
+ * Whether NAT, which runs after us, may still send @skb elsewhere:
+ * conntrack has just picked its connection up (its first packet seen) and
+ * the namespace has NAT rules, which decide on a connection's first packet.
+ */
+static bool xsp_nat_may_take(const struct xsp_af *af, struct net *net,
+			     const struct sk_buff *skb)
 {
 #if IS_ENABLED(CONFIG_NF_CONNTRACK)
 	const struct nf_hook_entries *e;
 	enum ip_conntrack_info ctinfo;
-	unsigned int i, verdict;
-	struct nf_hook_state st;
+	const struct nf_conn *ct;
 	struct nf_hook_ops **ops;
-	struct nf_conn *ct;
+	unsigned int i;
 
-	/*
-	 * Leave alone what a ruleset chose not to track, or to track in a
-	 * zone: the zone came from a template conntrack has replaced.
-	 */
 	ct = nf_ct_get(skb, &ctinfo);
-	if (ctinfo == IP_CT_UNTRACKED ||
-	    (ct && nf_ct_zone_id(nf_ct_zone(ct), IP_CT_DIR_ORIGINAL) !=
-		   NF_CT_DEFAULT_ZONE_ID))
-		return NF_ACCEPT;
-	e = rcu_dereference(*af->hooks(state->net, NF_INET_PRE_ROUTING));
-	if (!e)
-		return NF_ACCEPT;
+	if (!ct || nf_ct_is_template(ct) || nf_ct_is_confirmed(ct))
+		return false;
+	e = rcu_dereference(*af->hooks(net, NF_INET_PRE_ROUTING));
 	ops = nf_hook_entries_get_hook_ops(e);
-	for (i = 0; i < e->num_hook_entries; i++) {
-		if (ops[i]->priority != af->ct_priority ||
-		    ops[i]->hook_ops_type == NF_HOOK_OP_NF_TABLES)
-			continue;
-		st = *state;
-		nf_reset_ct(skb);
-		do {
-			verdict = nf_hook_entry_hookfn(&e->hooks[i], skb, &st);
-		} while (verdict == NF_REPEAT);
-		return verdict;
+	for (i = 0; i < e->num_hook_entries; i++)
+		if (ops[i]->priority == af->nat_priority)
+			return true;
+#endif
+	return false;
+}
+
+/* Conntrack has yet to look at @skb, and will: not untracked by a rule. */
+static bool xsp_ct_pending(const struct sk_buff *skb)
+{
+#if IS_ENABLED(CONFIG_NF_CONNTRACK)
+	enum ip_conntrack_info ctinfo;
+	struct nf_conn *ct = nf_ct_get(skb, &ctinfo);
+
+	return ct ? nf_ct_is_template(ct) : ctinfo != IP_CT_UNTRACKED;
+#else
+	return false;
+#endif
+}
+
+/* What raw rules attached to @skb (a zone, a helper), with a reference. */
+static struct nf_conntrack *xsp_ct_template(const struct sk_buff *skb)
+{
+#if IS_ENABLED(CONFIG_NF_CONNTRACK)
+	enum ip_conntrack_info ctinfo;
+	struct nf_conn *ct = nf_ct_get(skb, &ctinfo);
+
+	if (ct && nf_ct_is_template(ct)) {
+		nf_conntrack_get(&ct->ct_general);
+		return &ct->ct_general;
 	}
 #endif
-	return NF_ACCEPT;
+	return NULL;
+}
+
+/*
+ * An ACK conntrack looked at before its replayed SYN existed (to see
+ * whether NAT takes it): forget what it found, a pickup or "invalid", and
+ * give back what the ruleset's raw rules gave the packet (a zone, a
+ * helper: a template), so that conntrack tracks it in its turn, after the
+ * SYN and the SYN-ACK, and the rules after us see it established.
+ */
+static void xsp_ct_forget(struct sk_buff *skb, struct nf_conntrack *tmpl)
+{
+#if IS_ENABLED(CONFIG_NF_CONNTRACK)
+	nf_reset_ct(skb);
+	if (tmpl)
+		nf_ct_set(skb, (struct nf_conn *)tmpl, IP_CT_NEW);
+#endif
+}
+
+static void xsp_ct_template_put(struct nf_conntrack *tmpl)
+{
+#if IS_ENABLED(CONFIG_NF_CONNTRACK)
+	nf_conntrack_put(tmpl);
+#endif
 }
 
 static unsigned int xsp_replay(struct xsp_net *xn, const struct xsp_af *af,
@@ -782,6 +860,7 @@ static unsigned int xsp_replay(struct xsp_net *xn, const struct xsp_af *af,
 			       const struct xsp_opts *o,
 			       const struct xsp_tcpopts *aopts,
 			       const struct xsp_rewrite *rw,
+			       struct nf_conntrack *tmpl, bool ct_seen,
 			       const struct nf_hook_state *state)
 {
 	struct xsp_replay *ctx;
@@ -814,8 +893,15 @@ static unsigned int xsp_replay(struct xsp_net *xn, const struct xsp_af *af,
 	ctx->armed = false;
 	local_bh_enable();
 
-	if (rewritten)
-		return xsp_ct_again(af, skb, state);
+	if (rewritten) {
+		/*
+		 * Conntrack, next after us, now meets SYN, SYN-ACK, ACK in
+		 * order, and the rules after it see the ACK established.
+		 */
+		if (ct_seen)
+			xsp_ct_forget(skb, tmpl);
+		return NF_ACCEPT;
+	}
 	if (!delivered) {
 		/*
 		 * Queued on its way (NFQUEUE, IPsec, another CPU's backlog):
@@ -831,7 +917,13 @@ static unsigned int xsp_replay(struct xsp_net *xn, const struct xsp_af *af,
 		xsp_inc(xn, af->fam, XSYNPROXY_STAT_REPLAY_DEFERRED);
 		xsp_inc(xn, af->fam, XSYNPROXY_STAT_ACK_DEFERRED);
 		xsp_pending_add(&xn->pending, &rw->t, rw->cookie);
-		return secpath_exists(skb) ? NF_ACCEPT : NF_DROP;
+		if (secpath_exists(skb)) {
+			if (ct_seen)
+				xsp_ct_forget(skb, tmpl);
+			return NF_ACCEPT;
+		}
+		xsp_ct_template_put(tmpl);
+		return NF_DROP;
 	}
 	/*
 	 * TCP had the SYN but no request socket took the cookie (accept
@@ -840,19 +932,34 @@ static unsigned int xsp_replay(struct xsp_net *xn, const struct xsp_af *af,
 	 * segment replays again.
 	 */
 failed:
+	xsp_ct_template_put(tmpl);
 	xsp_inc(xn, af->fam, XSYNPROXY_STAT_REPLAY_FAILED);
 	return NF_DROP;
 }
 
-/* Whether @ops is the last hook of @af at @hooknum in @net. */
+/*
+ * Whether no hook but conntrack's follows @ops at @hooknum in @net:
+ * conntrack looks neither at skb->sk nor at the route.
+ */
 static bool xsp_hook_last(const struct xsp_af *af, struct net *net,
 			  unsigned int hooknum, const struct nf_hook_ops *ops)
 {
 	const struct nf_hook_entries *e;
+	struct nf_hook_ops **hops;
+	unsigned int i;
 
 	e = rcu_dereference(*XSP_AF_CALL(af, hooks, net, hooknum));
-	return e && e->num_hook_entries &&
-	       nf_hook_entries_get_hook_ops(e)[e->num_hook_entries - 1] == ops;
+	if (!e)
+		return false;
+	hops = nf_hook_entries_get_hook_ops(e);
+	for (i = e->num_hook_entries; i-- > 0;) {
+		if (hops[i] == ops)
+			return true;
+		if (hops[i]->priority != af->ct_priority ||
+		    hops[i]->hook_ops_type == NF_HOOK_OP_NF_TABLES)
+			return false;
+	}
+	return false;
 }
 
 /*
@@ -906,9 +1013,12 @@ static unsigned int xsp_ack(struct xsp_net *xn, const struct xsp_af *af,
 			    struct sk_buff *skb, struct xsp_pkt *p,
 			    const struct nf_hook_state *state)
 {
+	const struct nf_hook_entry *ct_hook;
+	struct nf_conntrack *tmpl = NULL;
 	struct net *net = state->net;
 	struct xsp_tcpopts aopts;
 	const struct tcphdr *th;
+	unsigned int verdict;
 	struct xsp_rewrite rw;
 	struct xsp_opts o;
 	unsigned int doff;
@@ -922,7 +1032,7 @@ static unsigned int xsp_ack(struct xsp_net *xn, const struct xsp_af *af,
 	 * not for a local listener: only segments a listener would answer
 	 * with a reset pay a MAC.
 	 */
-	if (skb->sk || xsp_nated(skb))
+	if (skb->sk)
 		return NF_ACCEPT;
 	sk = XSP_AF_CALL(af, lookup_established, net, p);
 	if (sk) {
@@ -939,7 +1049,27 @@ static unsigned int xsp_ack(struct xsp_net *xn, const struct xsp_af *af,
 	if (!sk)
 		return NF_ACCEPT;
 
-	xsp_inc(xn, af->fam, XSYNPROXY_STAT_ACK_RECV);
+	/*
+	 * NAT, after us, may send the segment elsewhere: a connection
+	 * conntrack DNATed (Docker publishes a port so, and docker-proxy
+	 * listens on it here as well) is the stack's. Conntrack, which runs
+	 * next, knows: let it look now, in its own turn it then leaves the
+	 * segment alone.
+	 */
+	ct_hook = xsp_ct_hook(af, net);
+	if (ct_hook && xsp_ct_pending(skb)) {
+		tmpl = xsp_ct_template(skb);
+		verdict = xsp_ct_now(ct_hook, skb, state);
+		if (verdict != NF_ACCEPT || xsp_nated(skb)) {
+			xsp_ct_template_put(tmpl);
+			return verdict;
+		}
+	} else {
+		ct_hook = NULL;
+		if (xsp_nated(skb))
+			return NF_ACCEPT;
+	}
+
 	if (!xsp_opts_of(skb, p->thoff, &aopts))
 		aopts.tstamp = false;
 	th = (const void *)(skb->data + p->thoff);
@@ -947,6 +1077,7 @@ static unsigned int xsp_ack(struct xsp_net *xn, const struct xsp_af *af,
 	err = xsp_decode(xn, &p->t, ntohl(th->seq) - 1, ntohl(th->ack_seq) - 1,
 			 aopts.tstamp, aopts.tsecr, now, &o, &rw);
 	if (err) {
+		xsp_ct_template_put(tmpl);
 		/*
 		 * The client's next segments, while its replayed SYN is
 		 * queued: held back (or behind IPsec let follow it) as the
@@ -954,22 +1085,31 @@ static unsigned int xsp_ack(struct xsp_net *xn, const struct xsp_af *af,
 		 */
 		if (xsp_pending_find(&xn->pending, &p->t,
 				     ntohl(th->ack_seq) - 1)) {
+			xsp_inc(xn, af->fam, XSYNPROXY_STAT_ACK_RECV);
 			xsp_inc(xn, af->fam, XSYNPROXY_STAT_ACK_DEFERRED);
 			return secpath_exists(skb) ? NF_ACCEPT : NF_DROP;
 		}
+		/* The first segment conntrack has seen, NAT rules to come. */
+		if (xsp_nat_may_take(af, net, skb))
+			return NF_ACCEPT;
+		xsp_inc(xn, af->fam, XSYNPROXY_STAT_ACK_RECV);
 		xsp_inc(xn, af->fam, err == XSP_COOKIE_STALE ?
 			XSYNPROXY_STAT_COOKIE_STALE :
 			XSYNPROXY_STAT_COOKIE_INVALID);
 		return NF_DROP;
 	}
+	xsp_inc(xn, af->fam, XSYNPROXY_STAT_ACK_RECV);
 	xsp_inc(xn, af->fam, XSYNPROXY_STAT_COOKIE_VALID);
 
 	/* What the stack drops before TCP, it drops with us too. */
 	if (p->l3_refused ||
 	    af->route_input(skb, state->in, p) != XSP_ROUTE_LOCAL ||
-	    !af->policy_ok(sk, skb))
+	    !af->policy_ok(sk, skb)) {
+		xsp_ct_template_put(tmpl);
 		return xsp_step_aside(xn, af, XSYNPROXY_STAT_ACK_REJECTED);
-	return xsp_replay(xn, af, skb, p, &o, &aopts, &rw, state);
+	}
+	return xsp_replay(xn, af, skb, p, &o, &aopts, &rw, tmpl, !!ct_hook,
+			  state);
 }
 
 static noinline unsigned int __xsp_pre_routing(void *priv,

@@ -252,12 +252,12 @@ struct nf_hook_entries __rcu **xsp4_hooks(struct net *net, unsigned int hooknum)
 }
 
 /*
- * PRE_ROUTING right after destination NAT, for ACKs: conntrack and NAT
- * have decided where the packet goes, and the replayed SYN still meets
- * every hook the client's SYN met. LOCAL_IN last but conntrack's confirm,
- * for SYNs: after the routing decision and every hook (filter rules,
- * NFQUEUE) that may queue or drop them, so what we answer is what the
- * stack would. LOCAL_OUT around conntrack: rewrite before it, consume
+ * PRE_ROUTING right before conntrack, for ACKs: a replayed SYN then
+ * reaches conntrack, and every rule after it, before the ACK does, and
+ * meets every hook the client's SYN met. LOCAL_IN last but conntrack's
+ * confirm, for SYNs: after the routing decision and every hook (filter
+ * rules, NFQUEUE) that may queue or drop them, so what we answer is what
+ * the stack would. LOCAL_OUT around conntrack: rewrite before it, consume
  * after it.
  */
 static const struct nf_hook_ops xsp4_ops[] = {
@@ -266,7 +266,7 @@ static const struct nf_hook_ops xsp4_ops[] = {
 		.priv		= (void *)&xsp_af_inet,
 		.pf		= NFPROTO_IPV4,
 		.hooknum	= NF_INET_PRE_ROUTING,
-		.priority	= NF_IP_PRI_NAT_DST + 1,
+		.priority	= NF_IP_PRI_CONNTRACK - 1,
 	},
 	{
 		.hook		= xsp_local_in,
@@ -296,6 +296,7 @@ const struct xsp_af xsp_af_inet = {
 	.family			= AF_INET,
 	.nfproto		= NFPROTO_IPV4,
 	.ct_priority		= NF_IP_PRI_CONNTRACK,
+	.nat_priority		= NF_IP_PRI_NAT_DST,
 	.nhlen			= sizeof(struct iphdr),
 	.parse			= xsp4_parse,
 	.dst_local		= xsp4_dst_local,

@@ -455,7 +455,7 @@ static const struct nf_hook_ops xsp6_ops[] = {
 		.priv		= (void *)&xsp_af_inet6,
 		.pf		= NFPROTO_IPV6,
 		.hooknum	= NF_INET_PRE_ROUTING,
-		.priority	= NF_IP6_PRI_NAT_DST + 1,
+		.priority	= NF_IP6_PRI_CONNTRACK - 1,
 	},
 	{
 		.hook		= xsp_local_in,
@@ -485,6 +485,7 @@ const struct xsp_af xsp_af_inet6 = {
 	.family			= AF_INET6,
 	.nfproto		= NFPROTO_IPV6,
 	.ct_priority		= NF_IP6_PRI_CONNTRACK,
+	.nat_priority		= NF_IP6_PRI_NAT_DST,
 	.nhlen			= sizeof(struct ipv6hdr),
 	.parse			= xsp6_parse,
 	.dst_local		= xsp6_dst_local,

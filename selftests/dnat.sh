@@ -17,9 +17,11 @@
 # Verdicts:
 # - 8080 protected on the host: stepped aside from. The DNATed SYN is
 #   routed to FORWARD and never reaches the LOCAL_IN hook, so not even
-#   syn_recv or syn_nat moves; the ACKs carry a DNATed conntrack entry and
-#   are not for a local address. No counter moves on the host, whether the
-#   rules are nft's or iptables' (legacy x_tables too).
+#   syn_recv or syn_nat moves; the ACKs, which the module's hook meets
+#   before conntrack, have a DNATed conntrack entry once conntrack has
+#   looked. No counter moves on the host, whether the rules are nft's or
+#   iptables' (legacy x_tables too), also after `conntrack -F`, when the
+#   next segment is a mid-stream pickup NAT has yet to DNAT.
 # - A DNAT or REDIRECT to a local address (a transparent proxy, a service
 #   redirected to a local listener): the SYN reaches LOCAL_IN with a DNATed
 #   entry; the module steps aside (syn_nat) and the stack answers.
@@ -38,6 +40,7 @@ TESTS="
 	test_dnat_established
 	test_dnat_new
 	test_dnat_iptables_legacy
+	test_dnat_ct_flush
 	test_redirect_local
 	test_protect_in_container
 "
@@ -191,6 +194,27 @@ test_dnat_new()
 {
 	dnat_case nft new
 	log_test "nft DNAT: 5 new connections reach the container, host counters still"
+}
+
+# `conntrack -F` on the host (Docker and Kubernetes operators do): the
+# published connection's next segment from the client is the first of a
+# connection conntrack picks up mid-stream, and NAT, after the module's
+# ACK hook, DNATs it again. The module cannot know yet that it will: a
+# segment without a socket, to a port docker-proxy listens on, with no
+# cookie. It must leave it to NAT, not drop it as a forged ACK.
+test_dnat_ct_flush()
+{
+	local msg
+
+	require_cmd conntrack
+	dnat_case nft established
+	ip netns exec "$HOST" conntrack -F >/dev/null 2>&1
+	check_err $? "conntrack -F on the host"
+	long_conn_echo flushed-1 && long_conn_echo flushed-2
+	check_err $? "the DNATed connection died after conntrack -F"
+	msg=$(xsp_expect_moved "$HOST" "$XSP_TMP/s0" 0)
+	check_err $? "host: $msg"
+	log_test "nft DNAT, conntrack -F: the connection, picked up again, survives"
 }
 
 test_dnat_iptables_legacy()

@@ -7,8 +7,8 @@
 # whatever is queued comes back later, from the verdict's process context.
 # Two positions of the queue rule:
 #   input       filter INPUT, priority 0
-#   prerouting  PREROUTING, priority -150 (mangle), before NAT and before
-#               the module's ACK hook (NAT_DST + 1)
+#   prerouting  PREROUTING, priority -150 (mangle), before NAT, after
+#               conntrack and the module's ACK hook (conntrack - 1)
 # each without conntrack and with conntrack plus a stateful ruleset
 # (be_liberal=0, policy drop, invalid counted and dropped), over IPv4 and
 # again over IPv6.

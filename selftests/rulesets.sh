@@ -20,6 +20,14 @@
 #   output_policy    OUTPUT policy drop, only established,related and lo
 #                    accepted: protected (the cookie SYN-ACK skips OUTPUT,
 #                    the stack's own SYN-ACK is consumed before it).
+#   pre_new_not_syn  the anti-DDoS recipes' PREROUTING rules at mangle
+#                    priority, `ct state invalid drop` and `tcp flags != syn
+#                    ct state new drop`, conntrack picking up mid-stream:
+#                    protected, 5 of 5 fetches, neither rule counts a packet
+#                    (the cookie ACK meets them after its replayed SYN).
+#   pre_invalid_strict  `ct state invalid drop` at mangle priority with
+#                    nf_conntrack_tcp_loose=0 (nf_synproxy's recipe):
+#                    protected, 5 of 5 fetches, nothing invalid.
 #   ct_limit         `ct state new limit rate` in INPUT: the module answers
 #                    only the SYNs the rule lets in (a spoofed hping3 burst).
 # Each runs the same probe with the port unprotected first (module loaded,
@@ -44,6 +52,8 @@ TESTS="
 	test_drop_ingress
 	test_egress_invalid
 	test_output_policy
+	test_pre_new_not_syn
+	test_pre_invalid_strict
 	test_ct_limit
 "
 
@@ -98,6 +108,10 @@ setup()
 	bg "$SERVER" socat -T60 -t10 $LISTEN,reuseaddr,fork,backlog=128 EXEC:cat
 	wait_listen "$SERVER" $PORT || return 1
 	ip netns exec "$SERVER" nft -f - <<<"$1" || return 1
+	if [ -n "$XSP_CT_LOOSE" ]; then
+		ip netns exec "$SERVER" sysctl -qw \
+			net.netfilter.nf_conntrack_tcp_loose=$XSP_CT_LOOSE || return 1
+	fi
 	long_start before "$CLIENT" $SERVER_IP $PORT
 	check_err $? "the connection before ports add did not echo"
 }
@@ -223,10 +237,12 @@ nft_counter()
 		awk '/packets/ { for (i = 1; i < NF; i++) if ($i == "packets") print $(i + 1) }'
 }
 
-# Stateful egress rules: the stack's packets and ours all pass.
+# run_egress DESC RULESET COUNTERS [TABLE]: stateful rules (egress ones, or
+# ingress ones in TABLE): the stack's packets and ours all pass, and none of
+# the named counters of TABLE (default egress) counts a packet.
 run_egress()
 {
-	local desc=$1 ruleset=$2 counters=$3 c v msg
+	local desc=$1 ruleset=$2 counters=$3 table=${4:-egress} c v msg
 
 	setup "$ruleset" || { check_err 1 "setup"; log_test "$desc"; return; }
 	conns 5
@@ -241,7 +257,7 @@ run_egress()
 	msg=$(moved_at_least 5 syn_answered synack_rewritten)
 	check_err $? "$msg"
 	for c in $counters; do
-		v=$(nft_counter egress "$c")
+		v=$(nft_counter "$table" "$c")
 		log_info "counter $c: ${v:-?} packets"
 		[ "$v" = 0 ]
 		check_err $? "counter $c: ${v:-?} packets dropped"
@@ -282,6 +298,40 @@ table inet egress {
 		counter name \"out_dropped\"
 	}
 }" "out_dropped"
+}
+
+# Stateful rules in PREROUTING, ahead of conntrack's other users and of
+# the module's own PRE_ROUTING hook: the anti-DDoS recipes' "new and not a
+# SYN" drop at mangle priority. The client's ACK of a cookie SYN-ACK is the
+# first packet of its connection conntrack sees (a mid-stream pickup):
+# such a rule must still see the handshake the stack's own SYN-ACK gives
+# it, a SYN, then an established ACK.
+test_pre_new_not_syn()
+{
+	run_egress "PREROUTING mangle: new and not SYN drop: protected connections pass" "
+table inet pre {
+	counter new_not_syn { }
+	counter invalid { }
+	chain pre {
+		type filter hook prerouting priority mangle; policy accept;
+		ct state invalid counter name \"invalid\" drop
+		tcp flags & (fin|syn|rst|ack) != syn ct state new counter name \"new_not_syn\" drop
+	}
+}" "new_not_syn invalid" pre
+}
+
+# The same with conntrack's mid-stream pickup off (what nf_synproxy's
+# recipe sets): an ACK conntrack has no entry for is invalid.
+test_pre_invalid_strict()
+{
+	XSP_CT_LOOSE=0 run_egress "PREROUTING mangle: invalid drop, nf_conntrack_tcp_loose=0: protected connections pass" "
+table inet pre {
+	counter invalid { }
+	chain pre {
+		type filter hook prerouting priority mangle; policy accept;
+		ct state invalid counter name \"invalid\" drop
+	}
+}" "invalid" pre
 }
 
 # burst BASE: 100 SYNs from the spoofed source, source ports BASE to
