@@ -28,6 +28,9 @@
  * LOCAL_IN, as above:
  *   a rebuilt SYN about to reach TCP -> this CPU arms a rewrite for the
  *               SYN-ACK TCP will send for it.
+ *   an ACK PRE_ROUTING left to NAT (conntrack's pickup of a connection
+ *   it had no entry for, in a namespace with NAT rules) that NAT left to
+ *   this host, with no socket and a wrong cookie -> dropped as forged.
  * LOCAL_OUT, before conntrack:
  *   that SYN-ACK -> the request socket takes the cookie as snt_isn, and
  *               the window scale, ECN, timestamp offset and SYN-ACK time
@@ -156,13 +159,13 @@ static __always_inline bool xsp_flags_may(const struct xsp_af *af,
  * __ functions are noinline so that a packet the flags test lets go does
  * not pay for their stack frame.
  */
-#define XSP_HOOK_BH(name, mask, want)					\
+#define XSP_HOOK_BH(name, may)						\
 unsigned int name(void *priv, struct sk_buff *skb,			\
 		  const struct nf_hook_state *state)			\
 {									\
 	unsigned int verdict;						\
 									\
-	if (!xsp_flags_may(priv, skb, mask, want))			\
+	if (!(may)(priv, skb))					\
 		return NF_ACCEPT;					\
 	if (in_softirq())						\
 		return __##name(priv, skb, state);			\
@@ -817,6 +820,24 @@ static bool xsp_ct_pending(const struct sk_buff *skb)
 #endif
 }
 
+/*
+ * After conntrack: @skb is the first segment of its connection conntrack
+ * has seen (unconfirmed, new), and NAT has not redirected it.
+ */
+static bool xsp_ct_pickup(const struct sk_buff *skb)
+{
+#if IS_ENABLED(CONFIG_NF_CONNTRACK)
+	enum ip_conntrack_info ctinfo;
+	struct nf_conn *ct = nf_ct_get(skb, &ctinfo);
+
+	return ct && ctinfo == IP_CT_NEW && !nf_ct_is_confirmed(ct) &&
+	       !nf_ct_is_template(ct) &&
+	       !test_bit(IPS_DST_NAT_BIT, &ct->status);
+#else
+	return false;
+#endif
+}
+
 /* What raw rules attached to @skb (a zone, a helper), with a reference. */
 static struct nf_conntrack *xsp_ct_template(const struct sk_buff *skb)
 {
@@ -1009,6 +1030,23 @@ static void xsp_early_demux(const struct xsp_af *af, struct sk_buff *skb,
 		skb_dst_set_noref(skb, dst);
 }
 
+/*
+ * The cookie of an ACK whose TCP header is pulled: 0 and what the request
+ * socket must get in @o and @rw, or XSP_COOKIE_INVALID/STALE.
+ */
+static int xsp_ack_cookie(struct xsp_net *xn, const struct sk_buff *skb,
+			  const struct xsp_pkt *p, struct xsp_tcpopts *aopts,
+			  struct xsp_opts *o, struct xsp_rewrite *rw)
+{
+	const struct tcphdr *th = (const void *)(skb->data + p->thoff);
+
+	if (!xsp_opts_of(skb, p->thoff, aopts))
+		aopts->tstamp = false;
+	return xsp_decode(xn, &p->t, ntohl(th->seq) - 1,
+			  ntohl(th->ack_seq) - 1, aopts->tstamp, aopts->tsecr,
+			  xsp_now_ms(), o, rw);
+}
+
 static unsigned int xsp_ack(struct xsp_net *xn, const struct xsp_af *af,
 			    struct sk_buff *skb, struct xsp_pkt *p,
 			    const struct nf_hook_state *state)
@@ -1023,7 +1061,6 @@ static unsigned int xsp_ack(struct xsp_net *xn, const struct xsp_af *af,
 	struct xsp_opts o;
 	unsigned int doff;
 	struct sock *sk;
-	u64 now;
 	int err;
 
 	/*
@@ -1070,12 +1107,8 @@ static unsigned int xsp_ack(struct xsp_net *xn, const struct xsp_af *af,
 			return NF_ACCEPT;
 	}
 
-	if (!xsp_opts_of(skb, p->thoff, &aopts))
-		aopts.tstamp = false;
+	err = xsp_ack_cookie(xn, skb, p, &aopts, &o, &rw);
 	th = (const void *)(skb->data + p->thoff);
-	now = xsp_now_ms();
-	err = xsp_decode(xn, &p->t, ntohl(th->seq) - 1, ntohl(th->ack_seq) - 1,
-			 aopts.tstamp, aopts.tsecr, now, &o, &rw);
 	if (err) {
 		xsp_ct_template_put(tmpl);
 		/*
@@ -1139,7 +1172,14 @@ static noinline unsigned int __xsp_pre_routing(void *priv,
 }
 
 /* Segments with ACK set and neither SYN nor RST: xsp_ack()'s. */
-XSP_HOOK_BH(xsp_pre_routing, TCPHDR_ACK | TCPHDR_SYN | TCPHDR_RST, TCPHDR_ACK)
+static __always_inline bool xsp_pre_routing_may(const struct xsp_af *af,
+						const struct sk_buff *skb)
+{
+	return xsp_flags_may(af, skb, TCPHDR_ACK | TCPHDR_SYN | TCPHDR_RST,
+			     TCPHDR_ACK);
+}
+
+XSP_HOOK_BH(xsp_pre_routing, xsp_pre_routing_may)
 
 /* ---- LOCAL_IN: answer SYNs; arm the rewrite for a rebuilt SYN -------- */
 
@@ -1186,6 +1226,44 @@ static unsigned int xsp_deliver_armed(const struct xsp_af *af,
 	return NF_STOLEN;
 }
 
+/*
+ * LOCAL_IN: an ACK conntrack picked up at this segment, which PRE_ROUTING
+ * left to NAT (xsp_nat_may_take()) and NAT left to this host. With no
+ * socket for it, a listener, and a cookie that does not check, it is the
+ * forged ACK PRE_ROUTING drops where no NAT follows: dropped here, before
+ * conntrack confirms an entry for it. Anything else is the stack's.
+ */
+static unsigned int xsp_ack_late(struct xsp_net *xn, const struct xsp_af *af,
+				 struct sk_buff *skb, const struct xsp_pkt *p,
+				 const struct nf_hook_state *state)
+{
+	struct net *net = state->net;
+	struct xsp_tcpopts aopts;
+	const struct tcphdr *th;
+	struct xsp_rewrite rw;
+	struct xsp_opts o;
+	unsigned int doff;
+	int err;
+
+	if (READ_ONCE(net->ipv4.sysctl_tcp_syncookies) == 2 || skb->sk ||
+	    xsp_tuple_has_socket(af, net, p))
+		return NF_ACCEPT;
+	th = (const void *)(skb->data + p->thoff);
+	doff = th->doff * 4;
+	if (doff < sizeof(*th) || !pskb_may_pull(skb, p->thoff + doff) ||
+	    !xsp_listener(af, net, skb, p, doff))
+		return NF_ACCEPT;
+	err = xsp_ack_cookie(xn, skb, p, &aopts, &o, &rw);
+	th = (const void *)(skb->data + p->thoff);
+	if (!err ||
+	    xsp_pending_find(&xn->pending, &p->t, ntohl(th->ack_seq) - 1))
+		return NF_ACCEPT;
+	xsp_inc(xn, af->fam, XSYNPROXY_STAT_ACK_RECV);
+	xsp_inc(xn, af->fam, err == XSP_COOKIE_STALE ?
+		XSYNPROXY_STAT_COOKIE_STALE : XSYNPROXY_STAT_COOKIE_INVALID);
+	return NF_DROP;
+}
+
 static noinline unsigned int __xsp_local_in(void *priv, struct sk_buff *skb,
 					    const struct nf_hook_state *state)
 {
@@ -1208,7 +1286,11 @@ static noinline unsigned int __xsp_local_in(void *priv, struct sk_buff *skb,
 	if (likely(!ports) || !XSP_AF_CALL(af, parse, skb, state, &p))
 		return NF_ACCEPT;
 	th = (const void *)(skb->data + p.thoff);
-	if (!th->syn || th->ack || !xsp_port_protected(ports, af, th->dest))
+	if (!xsp_port_protected(ports, af, th->dest))
+		return NF_ACCEPT;
+	if (!th->syn && th->ack && !th->rst && xsp_ct_pickup(skb))
+		return xsp_ack_late(xn, af, skb, &p, state);
+	if (!th->syn || th->ack)
 		return NF_ACCEPT;
 	/* The sysctl is per namespace and governs IPv6 too. */
 	bypass = READ_ONCE(state->net->ipv4.sysctl_tcp_syncookies) == 2;
@@ -1233,8 +1315,20 @@ static noinline unsigned int __xsp_local_in(void *priv, struct sk_buff *skb,
 	return xsp_syn(xn, af, skb, &p, state);
 }
 
-/* SYNs without ACK, our rebuilt ones among them. */
-XSP_HOOK_BH(xsp_local_in, TCPHDR_SYN | TCPHDR_ACK, TCPHDR_SYN)
+/*
+ * SYNs without ACK, our rebuilt ones among them; and the first segment
+ * conntrack saw of a connection, which PRE_ROUTING may have left to NAT.
+ */
+static __always_inline bool xsp_local_in_may(const struct xsp_af *af,
+					     const struct sk_buff *skb)
+{
+	return xsp_flags_may(af, skb, TCPHDR_SYN | TCPHDR_ACK, TCPHDR_SYN) ||
+	       (unlikely(xsp_ct_pickup(skb)) &&
+		xsp_flags_may(af, skb, TCPHDR_ACK | TCPHDR_SYN | TCPHDR_RST,
+			      TCPHDR_ACK));
+}
+
+XSP_HOOK_BH(xsp_local_in, xsp_local_in_may)
 
 /* ---- LOCAL_OUT: the stack's SYN-ACK for a replayed SYN ----------------- */
 

@@ -41,6 +41,7 @@ TESTS="
 	test_dnat_new
 	test_dnat_iptables_legacy
 	test_dnat_ct_flush
+	test_forged_acks_nat
 	test_redirect_local
 	test_protect_in_container
 "
@@ -215,6 +216,60 @@ test_dnat_ct_flush()
 	msg=$(xsp_expect_moved "$HOST" "$XSP_TMP/s0" 0)
 	check_err $? "host: $msg"
 	log_test "nft DNAT, conntrack -F: the connection, picked up again, survives"
+}
+
+# out_rsts: resets the host's TCP has sent (both families share the MIB).
+out_rsts()
+{
+	ip netns exec "$HOST" awk '$1 == "Tcp:" {
+		if (!c) { for (i = 2; i <= NF; i++) if ($i == "OutRsts") c = i }
+		else print $c }' /proc/net/snmp
+}
+
+# Forged ACKs to a port the host itself serves and protects (8443), on
+# this host with NAT rules, conntrack picking up mid-stream: the module's
+# PRE_ROUTING hook cannot tell yet whether NAT will send such an ACK to a
+# container, and leaves it to NAT; NAT leaves it to the host, and the
+# LOCAL_IN hook drops it (cookie_invalid) before conntrack confirms an
+# entry for it, as PRE_ROUTING does where no NAT follows. Were it left to
+# the stack, each would cost a conntrack entry made and killed and a
+# reset sent to the spoofed source. 8443 still serves.
+test_forged_acks_nat()
+{
+	local desc="forged ACKs to a protected host port on a NAT host: dropped in LOCAL_IN, no entries, no resets"
+	local c0 c1 r0 r1 recv invalid msg
+
+	require_cmd conntrack
+	setup nft || { check_err 1 "setup"; log_test "$desc"; return; }
+	ip netns exec "$HOST" sysctl -qw net.netfilter.nf_conntrack_tcp_loose=1
+	bg "$HOST" socat -T30 -t10 $SOCAT_LISTEN:8443,reuseaddr,fork EXEC:cat
+	wait_listen "$HOST" 8443 || { check_err 1 "listener on 8443"; log_test "$desc"; return; }
+	if [ "$XSP_FAMILY" = 6 ]; then
+		ip -n "$HOST" route add 2001:2::/48 via fd00:1::1
+	else
+		ip -n "$HOST" route add 198.18.0.0/15 via 10.0.1.1
+	fi
+	synctl -n "$HOST" ports add 8443 && xsp_stats_snapshot "$HOST" "$XSP_TMP/s0"
+	check_err $? "ports add 8443 on the host"
+	c0=$(ip netns exec "$HOST" cat /proc/sys/net/netfilter/nf_conntrack_count)
+	r0=$(out_rsts)
+	xsp_synflood "$CLIENT" veth-c "$HOST" veth-h -d $HOST_IP \
+		-p 8443 -m ack -n 2000 -r 5000 -t 60 >/dev/null
+	sleep 1
+	c1=$(ip netns exec "$HOST" cat /proc/sys/net/netfilter/nf_conntrack_count)
+	r1=$(out_rsts)
+	recv=$(xsp_fam_delta ack_recv "$XSP_TMP/s0" "$HOST")
+	invalid=$(xsp_fam_delta cookie_invalid "$XSP_TMP/s0" "$HOST")
+	log_info "2000 forged ACKs: $recv reached the module, $invalid invalid, conntrack $c0 -> $c1, resets sent $((r1 - r0))"
+	[ "$recv" -ge 1900 ] && [ "$invalid" = "$recv" ]
+	check_err $? "of $recv forged ACKs $invalid counted invalid"
+	[ "$c1" -le "$c0" ]
+	check_err $? "conntrack grew from $c0 to $c1"
+	[ $((r1 - r0)) -lt 10 ]
+	check_err $? "the host sent $((r1 - r0)) resets"
+	msg=$(tcp_echoes "$CLIENT" "$HOST_HOST" 8443 3)
+	check_err $? "8443 after the forged ACKs: $msg"
+	log_test "$desc"
 }
 
 test_dnat_iptables_legacy()
