@@ -1047,6 +1047,32 @@ static int xsp_ack_cookie(struct xsp_net *xn, const struct sk_buff *skb,
 			  xsp_now_ms(), o, rw);
 }
 
+/*
+ * The listener TCP would hand an ACK no socket holds, its whole TCP header
+ * pulled first; NULL when there is none or the header is short.
+ */
+static struct sock *xsp_ack_listener(const struct xsp_af *af, struct net *net,
+				     struct sk_buff *skb,
+				     const struct xsp_pkt *p)
+{
+	const struct tcphdr *th = (const void *)(skb->data + p->thoff);
+	unsigned int doff = th->doff * 4;
+
+	if (doff < sizeof(*th) || !pskb_may_pull(skb, p->thoff + doff))
+		return NULL;
+	return xsp_listener(af, net, skb, p, doff);
+}
+
+/* An ACK whose cookie is wrong or stale (@err): forged, counted, dropped. */
+static unsigned int xsp_ack_forged(struct xsp_net *xn, const struct xsp_af *af,
+				   int err)
+{
+	xsp_inc(xn, af->fam, XSYNPROXY_STAT_ACK_RECV);
+	xsp_inc(xn, af->fam, err == XSP_COOKIE_STALE ?
+		XSYNPROXY_STAT_COOKIE_STALE : XSYNPROXY_STAT_COOKIE_INVALID);
+	return NF_DROP;
+}
+
 static unsigned int xsp_ack(struct xsp_net *xn, const struct xsp_af *af,
 			    struct sk_buff *skb, struct xsp_pkt *p,
 			    const struct nf_hook_state *state)
@@ -1059,7 +1085,6 @@ static unsigned int xsp_ack(struct xsp_net *xn, const struct xsp_af *af,
 	unsigned int verdict;
 	struct xsp_rewrite rw;
 	struct xsp_opts o;
-	unsigned int doff;
 	struct sock *sk;
 	int err;
 
@@ -1078,11 +1103,7 @@ static unsigned int xsp_ack(struct xsp_net *xn, const struct xsp_af *af,
 	}
 	if (!af->dst_local(net, skb, state->in, p))
 		return NF_ACCEPT;
-	th = (const void *)(skb->data + p->thoff);
-	doff = th->doff * 4;
-	if (doff < sizeof(*th) || !pskb_may_pull(skb, p->thoff + doff))
-		return NF_ACCEPT;
-	sk = xsp_listener(af, net, skb, p, doff);
+	sk = xsp_ack_listener(af, net, skb, p);
 	if (!sk)
 		return NF_ACCEPT;
 
@@ -1125,11 +1146,7 @@ static unsigned int xsp_ack(struct xsp_net *xn, const struct xsp_af *af,
 		/* The first segment conntrack has seen, NAT rules to come. */
 		if (xsp_nat_may_take(af, net, skb))
 			return NF_ACCEPT;
-		xsp_inc(xn, af->fam, XSYNPROXY_STAT_ACK_RECV);
-		xsp_inc(xn, af->fam, err == XSP_COOKIE_STALE ?
-			XSYNPROXY_STAT_COOKIE_STALE :
-			XSYNPROXY_STAT_COOKIE_INVALID);
-		return NF_DROP;
+		return xsp_ack_forged(xn, af, err);
 	}
 	xsp_inc(xn, af->fam, XSYNPROXY_STAT_ACK_RECV);
 	xsp_inc(xn, af->fam, XSYNPROXY_STAT_COOKIE_VALID);
@@ -1242,26 +1259,19 @@ static unsigned int xsp_ack_late(struct xsp_net *xn, const struct xsp_af *af,
 	const struct tcphdr *th;
 	struct xsp_rewrite rw;
 	struct xsp_opts o;
-	unsigned int doff;
 	int err;
 
 	if (READ_ONCE(net->ipv4.sysctl_tcp_syncookies) == 2 || skb->sk ||
 	    xsp_tuple_has_socket(af, net, p))
 		return NF_ACCEPT;
-	th = (const void *)(skb->data + p->thoff);
-	doff = th->doff * 4;
-	if (doff < sizeof(*th) || !pskb_may_pull(skb, p->thoff + doff) ||
-	    !xsp_listener(af, net, skb, p, doff))
+	if (!xsp_ack_listener(af, net, skb, p))
 		return NF_ACCEPT;
 	err = xsp_ack_cookie(xn, skb, p, &aopts, &o, &rw);
 	th = (const void *)(skb->data + p->thoff);
 	if (!err ||
 	    xsp_pending_find(&xn->pending, &p->t, ntohl(th->ack_seq) - 1))
 		return NF_ACCEPT;
-	xsp_inc(xn, af->fam, XSYNPROXY_STAT_ACK_RECV);
-	xsp_inc(xn, af->fam, err == XSP_COOKIE_STALE ?
-		XSYNPROXY_STAT_COOKIE_STALE : XSYNPROXY_STAT_COOKIE_INVALID);
-	return NF_DROP;
+	return xsp_ack_forged(xn, af, err);
 }
 
 static noinline unsigned int __xsp_local_in(void *priv, struct sk_buff *skb,

@@ -377,6 +377,33 @@ xsp_synflood()
 	ip netns exec "$ns" "$bin" -i "$dev" -D "$mac" "$@"
 }
 
+# xsp_ack_flood NETNS DEV DST PORT: 2000 forged ACKs from $CLIENT's veth-c
+# to DST:PORT (DEV in NETNS), from random sources NETNS routes back via
+# $CLIENT_IP, conntrack picking up mid-stream in NETNS. Asserts that the
+# module counted them all invalid since the snapshot $XSP_TMP/s0 and that
+# NETNS's conntrack table did not grow.
+xsp_ack_flood()
+{
+	local ns=$1 dev=$2 net=198.18.0.0/15 c0 c1 recv invalid
+
+	[ "$XSP_FAMILY" = 6 ] && net=2001:2::/48
+	ip netns exec "$ns" sysctl -qw net.netfilter.nf_conntrack_tcp_loose=1 &&
+		ip -n "$ns" route add $net via $CLIENT_IP
+	check_err $? "conntrack pickup on, a route back to $net"
+	c0=$(ip netns exec "$ns" cat /proc/sys/net/netfilter/nf_conntrack_count)
+	xsp_synflood "$CLIENT" veth-c "$ns" "$dev" -d "$3" -p "$4" -m ack \
+		-n 2000 -r 5000 -t 60 >/dev/null
+	sleep 1
+	c1=$(ip netns exec "$ns" cat /proc/sys/net/netfilter/nf_conntrack_count)
+	recv=$(xsp_fam_delta ack_recv "$XSP_TMP/s0" "$ns")
+	invalid=$(xsp_fam_delta cookie_invalid "$XSP_TMP/s0" "$ns")
+	log_info "2000 forged ACKs: $recv reached the module, $invalid invalid, conntrack $c0 -> $c1"
+	[ "$recv" -ge 1900 ] && [ "$invalid" = "$recv" ]
+	check_err $? "of $recv forged ACKs $invalid counted invalid"
+	[ "$c1" -le "$c0" ]
+	check_err $? "conntrack grew from $c0 to $c1"
+}
+
 # client_drops_rsts NETNS: the namespace's kernel sends no RST, so that it
 # does not reset the handshakes scapy drives from it.
 client_drops_rsts()
