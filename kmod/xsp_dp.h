@@ -36,6 +36,9 @@ enum xsp_route {
 	XSP_ROUTE_LOCAL,	/* delivered locally, unicast */
 	XSP_ROUTE_OTHER,	/* forwarded, broadcast or multicast */
 	XSP_ROUTE_REJECT,	/* dropped before TCP (martian, rp_filter) */
+	XSP_ROUTE_BY_MARK,	/* dropped by a reverse-path check that takes
+				 * the mark, which PRE_ROUTING may still set
+				 */
 };
 
 struct xsp_af {

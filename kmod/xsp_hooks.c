@@ -882,11 +882,13 @@ static unsigned int xsp_replay(struct xsp_net *xn, const struct xsp_af *af,
 			       const struct xsp_tcpopts *aopts,
 			       const struct xsp_rewrite *rw,
 			       struct nf_conntrack *tmpl, bool ct_seen,
+			       bool route_by_mark,
 			       const struct nf_hook_state *state)
 {
 	struct xsp_replay *ctx;
 	bool delivered, rewritten;
 	struct sk_buff *syn;
+	int ret;
 
 	syn = xsp_build_syn(af, skb, p, o, aopts, rw);
 	if (!syn)
@@ -906,8 +908,8 @@ static unsigned int xsp_replay(struct xsp_net *xn, const struct xsp_af *af,
 	ctx->delivered = false;
 	ctx->rewritten = false;
 	xsp_inc(xn, af->fam, XSYNPROXY_STAT_SYN_REPLAYED);
-	NF_HOOK(af->nfproto, NF_INET_PRE_ROUTING, state->net, NULL, syn,
-		state->in, NULL, state->okfn);
+	ret = NF_HOOK(af->nfproto, NF_INET_PRE_ROUTING, state->net, NULL, syn,
+		      state->in, NULL, state->okfn);
 	delivered = ctx->delivered;
 	rewritten = ctx->rewritten;
 	ctx->syn = NULL;
@@ -922,6 +924,14 @@ static unsigned int xsp_replay(struct xsp_net *xn, const struct xsp_af *af,
 		if (ct_seen)
 			xsp_ct_forget(skb, tmpl);
 		return NF_ACCEPT;
+	}
+	/*
+	 * Refused by its input route after mangle too (ip_rcv_finish()'s
+	 * NET_RX_DROP): the stack refuses the ACK alike. IPv6 never asks.
+	 */
+	if (!delivered && route_by_mark && ret == NET_RX_DROP) {
+		xsp_ct_template_put(tmpl);
+		return xsp_step_aside(xn, af, XSYNPROXY_STAT_ACK_REJECTED);
 	}
 	if (!delivered) {
 		/*
@@ -1082,6 +1092,7 @@ static unsigned int xsp_ack(struct xsp_net *xn, const struct xsp_af *af,
 	struct net *net = state->net;
 	struct xsp_tcpopts aopts;
 	const struct tcphdr *th;
+	enum xsp_route route;
 	unsigned int verdict;
 	struct xsp_rewrite rw;
 	struct xsp_opts o;
@@ -1151,15 +1162,20 @@ static unsigned int xsp_ack(struct xsp_net *xn, const struct xsp_af *af,
 	xsp_inc(xn, af->fam, XSYNPROXY_STAT_ACK_RECV);
 	xsp_inc(xn, af->fam, XSYNPROXY_STAT_COOKIE_VALID);
 
-	/* What the stack drops before TCP, it drops with us too. */
-	if (p->l3_refused ||
-	    af->route_input(skb, state->in, p) != XSP_ROUTE_LOCAL ||
+	/*
+	 * What the stack drops before TCP, it drops with us too. A route
+	 * refused by the mark the segment has before mangle: the replayed
+	 * SYN meets the stack's own check, after mangle.
+	 */
+	route = p->l3_refused ? XSP_ROUTE_REJECT :
+		af->route_input(skb, state->in, p);
+	if ((route != XSP_ROUTE_LOCAL && route != XSP_ROUTE_BY_MARK) ||
 	    !af->policy_ok(sk, skb)) {
 		xsp_ct_template_put(tmpl);
 		return xsp_step_aside(xn, af, XSYNPROXY_STAT_ACK_REJECTED);
 	}
 	return xsp_replay(xn, af, skb, p, &o, &aopts, &rw, tmpl, !!ct_hook,
-			  state);
+			  route == XSP_ROUTE_BY_MARK, state);
 }
 
 static noinline unsigned int __xsp_pre_routing(void *priv,

@@ -90,6 +90,21 @@ static bool xsp4_dst_local(struct net *net, struct sk_buff *skb,
 }
 
 /*
+ * An input route refused with @err. With src_valid_mark, the reverse-path
+ * check routes the source back by the mark, and multi-homed hosts set in
+ * mangle PREROUTING the mark their fwmark rules route back by: a
+ * reverse-path verdict given before that is not the stack's.
+ */
+static enum xsp_route xsp4_route_refused(const struct net_device *in, int err)
+{
+	struct in_device *in_dev = __in_dev_get_rcu(in);
+
+	if (err == -EXDEV && in_dev && IN_DEV_SRC_VMARK(in_dev))
+		return XSP_ROUTE_BY_MARK;
+	return XSP_ROUTE_REJECT;
+}
+
+/*
  * The stack's own input route decision, with its martian, reverse-path,
  * broadcast and policy-routing rules; tcp_v4_conn_request() then refuses
  * SYNs to broadcast and multicast destinations. In PRE_ROUTING the dst is
@@ -103,10 +118,14 @@ static enum xsp_route xsp4_route_input(struct sk_buff *skb,
 	bool lookup = !skb_dst(skb);
 	enum xsp_route ret;
 	struct rtable *rt;
+	int err;
 
-	if (lookup && ip_route_input_noref(skb, iph->daddr, iph->saddr,
-					   iph->tos, (struct net_device *)in))
-		return XSP_ROUTE_REJECT;
+	if (lookup) {
+		err = ip_route_input_noref(skb, iph->daddr, iph->saddr,
+					   iph->tos, (struct net_device *)in);
+		if (err)
+			return xsp4_route_refused(in, err);
+	}
 	rt = skb_rtable(skb);
 	if (rt->rt_type == RTN_LOCAL &&
 	    !(rt->rt_flags & (RTCF_BROADCAST | RTCF_MULTICAST)))

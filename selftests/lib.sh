@@ -159,8 +159,10 @@ log_info()
 
 # run_tests: run every function named in $TESTS, each in a fresh set of
 # namespaces, once per family of $FAMILIES (default 4) that is also in
-# $XSP_FAMILIES when that is set (XSP_FAMILIES=6: the IPv6 runs only), then
-# exit with the KSFT code. A script's family_vars function, when it has
+# $XSP_FAMILIES when that is set (XSP_FAMILIES=6: the IPv6 runs only), and
+# of those only the ones in $XSP_TESTS when that is set (a developer's
+# shortcut: XSP_TESTS=test_zone tools/vm/run -- selftests/run_tests.sh
+# conntrack.sh), then exit with the KSFT code. A script's family_vars function, when it has
 # one, is called at the start of each family's run. Each test gets an
 # empty XSP_TMP, and its time is logged.
 run_tests()
@@ -174,6 +176,7 @@ run_tests()
 		XSP_FAMILY_TAG=
 		[ "$f" = 6 ] && XSP_FAMILY_TAG="IPv6: "
 		for t in $TESTS; do
+			[[ " ${XSP_TESTS:-$t} " == *" $t "* ]] || continue
 			RET=0
 			t0=$SECONDS
 			XSP_TMP=$XSP_TMP_ROOT/$f.$t

@@ -28,6 +28,22 @@
 #   pre_invalid_strict  `ct state invalid drop` at mangle priority with
 #                    nf_conntrack_tcp_loose=0 (nf_synproxy's recipe):
 #                    protected, 5 of 5 fetches, nothing invalid.
+#   pre_mark_rpf     multi-homed policy routing: mangle PREROUTING marks
+#                    what enters on veth-s, `ip rule fwmark` routes by the
+#                    mark, strict reverse-path filtering judges by it
+#                    (rp_filter=1 with src_valid_mark=1; over IPv6 nft's
+#                    `fib saddr . mark . iif` check after mangle) and
+#                    tcp_fwmark_accept gives connections the SYN's mark; a
+#                    source that passes the check only with the mark:
+#                    protected, 5 of 5 fetches, nothing rejected or
+#                    reverse-path filtered (the cookie ACK is judged with
+#                    the mark mangle gives it, as the stack judges it).
+#   pre_mark_rpf_lost the same, the mark rule flushed between a SYN (by
+#                    hand, scapy) and its ACK: the ACK is refused on its
+#                    reverse path, the client gets no reset, nothing gets
+#                    established, loaded or not; IPv4's module replays the
+#                    SYN, sees the stack refuse it too and steps aside
+#                    (ack_rejected 1, replay_deferred 0).
 #   ct_limit         `ct state new limit rate` in INPUT: the module answers
 #                    only the SYNs the rule lets in (a spoofed hping3 burst).
 # Each runs the same probe with the port unprotected first (module loaded,
@@ -54,6 +70,8 @@ TESTS="
 	test_output_policy
 	test_pre_new_not_syn
 	test_pre_invalid_strict
+	test_pre_mark_rpf
+	test_pre_mark_rpf_lost
 	test_ct_limit
 "
 
@@ -332,6 +350,160 @@ table inet pre {
 		ct state invalid counter name \"invalid\" drop
 	}
 }" "invalid" pre
+}
+
+# mark_rpf_setup: the policy-routed source MARKED on the client: without
+# the mark its reverse path is a dummy device. Mangle PREROUTING marks what
+# enters on veth-s (chain set_mark), strict reverse-path filtering judges
+# by the mark (rp_filter=1 and src_valid_mark=1; over IPv6 nft's fib check
+# in chain check_rpf, after mangle, counted in "rpf"), fwmark 1 routes the
+# source back the way it came and tcp_fwmark_accept gives connections the
+# SYN's mark.
+mark_rpf_setup()
+{
+	local net via rpf
+
+	if [ "$XSP_FAMILY" = 6 ]; then
+		MARKED=fd00:9::1 net=fd00:9::/64 via=$CLIENT_IP6
+		rpf="fib saddr . mark . iif oif missing counter name \"rpf\" drop"
+	else
+		MARKED=10.0.9.1 net=10.0.9.0/24 via=$CLIENT_IP4
+		rpf=	# the sysctl filters IPv4
+	fi
+	setup "
+table inet pre {
+	counter rpf { }
+	chain set_mark {
+		type filter hook prerouting priority mangle; policy accept;
+		iifname \"veth-s\" meta mark set 1
+	}
+	chain check_rpf {
+		type filter hook prerouting priority mangle + 10; policy accept;
+		${rpf:+meta nfproto ipv6 $rpf}
+	}
+}" || return 1
+	ip -n "$CLIENT" addr add $MARKED dev veth-c nodad 2>/dev/null ||
+		ip -n "$CLIENT" addr add $MARKED dev veth-c || return 1
+	ip -n "$SERVER" link add xsp-dummy type dummy &&
+		ip -n "$SERVER" link set xsp-dummy up &&
+		ip -n "$SERVER" route add $net dev xsp-dummy &&
+		ip -n "$SERVER" route add $net via $via dev veth-s table 100 &&
+		ip -n "$SERVER" -$XSP_FAMILY rule add fwmark 1 lookup 100 &&
+		ip netns exec "$SERVER" sysctl -qw net.ipv4.conf.all.rp_filter=1 \
+			net.ipv4.conf.veth-s.rp_filter=1 \
+			net.ipv4.conf.all.src_valid_mark=1 \
+			net.ipv4.tcp_fwmark_accept=1
+}
+
+# rpf_drops: packets the server refused on their reverse path so far: the
+# sysctl's count (IPv4) or nft's rpf counter (IPv6).
+rpf_drops()
+{
+	if [ "$XSP_FAMILY" = 6 ]; then
+		nft_counter pre rpf
+	else
+		ip netns exec "$SERVER" nstat -saz TcpExtIPReversePathFilter |
+			awk '/IPReversePathFilter/ { print $2 }'
+	fi
+}
+
+# A source only the mark makes valid. The stack routes the SYN, the ACK
+# and every later segment with mangle's mark; the module must judge the
+# cookie ACK as the stack does, not by the mark it has before mangle.
+test_pre_mark_rpf()
+{
+	local desc="PREROUTING mangle mark, fwmark routing, strict rp_filter by mark: protected connections pass"
+	local v msg
+
+	mark_rpf_setup || { check_err 1 "setup"; log_test "$desc"; return; }
+	many_conns "$CLIENT" $SERVER_IP $PORT 5 2000 --src $MARKED >/dev/null
+	check_err $? "unprotected: fetches from $MARKED failed"
+	protect || { check_err 1 "ports add"; log_test "$desc"; return; }
+	many_conns "$CLIENT" $SERVER_IP $PORT 5 2000 --src $MARKED >/dev/null
+	check_err $? "protected: fetches from $MARKED failed"
+	msg=$(moved_at_least 5 syn_answered synack_rewritten)
+	check_err $? "$msg"
+	v=$(xsp_stat_delta ack_rejected "$XSP_TMP/s0" "$SERVER")
+	[ "${v:-?}" = 0 ]
+	check_err $? "ack_rejected moved by ${v:-?}"
+	v=$(rpf_drops)
+	log_info "refused on the reverse path: ${v:-?}"
+	[ "${v:-?}" = 0 ]
+	check_err $? "the server refused ${v:-?} packets on their reverse path"
+	long_stop before
+	check_err $? "the connection before ports add lost an echo"
+	log_test "$desc"
+}
+
+# mark_lost_probe: from MARKED, a SYN by hand; once its SYN-ACK is back,
+# the mark rule goes (flushed), then the ACK. Prints the flags of what
+# answered the SYN and the ACK ("none" for nothing) and puts the rule back.
+mark_lost_probe()
+{
+	SERVER=$SERVER SERVER_IP=$SERVER_IP PORT=$PORT MARKED=$MARKED \
+		PYTHONPATH=$XSP_SELFTESTS \
+		ip netns exec "$CLIENT" python3 -c '
+import os
+import random
+import xsp_scapy as x
+from scapy.layers.inet import TCP
+from scapy.sendrecv import sr1
+
+src, port = os.environ["MARKED"], int(os.environ["PORT"])
+sp, isn = x.sport(), random.randint(0, 2**32 - 1)
+sa = sr1(x.ip(src=src) / TCP(sport=sp, dport=port, seq=isn, flags="S",
+                             options=[("MSS", 1460)], window=64240),
+         timeout=x.REPLY_TIMEOUT)
+if sa is None or not sa.haslayer(TCP):
+    print("none none")
+else:
+    x.server(["nft", "flush", "chain", "inet", "pre", "set_mark"])
+    r = sr1(x.ip(src=src) / TCP(sport=sp, dport=port, seq=isn + 1,
+                                ack=sa[TCP].seq + 1, flags="A",
+                                window=65535), timeout=3)
+    print(sa[TCP].flags, r[TCP].flags if r is not None and r.haslayer(TCP)
+          else "none")
+'
+	ip netns exec "$SERVER" nft add rule inet pre set_mark \
+		iifname '"veth-s"' meta mark set 1
+}
+
+# The mark gone between a SYN and its ACK: loaded or not, the stack
+# refuses the ACK on its reverse path and the client gets no reset. The
+# module replays the SYN (its check before mangle cannot judge), sees the
+# stack refuse it as well and steps aside: ack_rejected, nothing held back.
+test_pre_mark_rpf_lost()
+{
+	local desc="PREROUTING mangle mark gone before the ACK: refused on the reverse path as without the module"
+	local r0 r1 r2 v
+
+	mark_rpf_setup || { check_err 1 "setup"; log_test "$desc"; return; }
+	client_drops_rsts "$CLIENT"
+	r0=$(rpf_drops)
+	v=$(mark_lost_probe)
+	r1=$(rpf_drops)
+	log_info "unprotected: SYN answered with ${v% *}, ACK with ${v#* }; refused on the reverse path: $((r1 - r0))"
+	[[ $v == SA* && ${v#* } != *R* ]] && [ $((r1 - r0)) -ge 1 ]
+	check_err $? "unprotected: SYN and ACK answered with $v, $((r1 - r0)) refused"
+	protect || { check_err 1 "ports add"; log_test "$desc"; return; }
+	v=$(mark_lost_probe)
+	r2=$(rpf_drops)
+	log_info "protected: SYN answered with ${v% *}, ACK with ${v#* }; refused on the reverse path: $((r2 - r1)); counters: $(xsp_stats_changed "$XSP_TMP/s0" "$SERVER")"
+	[[ $v == SA* && ${v#* } == none ]] && [ $((r2 - r1)) -ge 1 ]
+	check_err $? "protected: SYN and ACK answered with $v, $((r2 - r1)) refused"
+	v=$(xsp_stat_delta syn_answered "$XSP_TMP/s0" "$SERVER")
+	[ "${v:-?}" = 1 ]
+	check_err $? "syn_answered moved by ${v:-?}, want 1"
+	if [ "$XSP_FAMILY" = 4 ]; then
+		v=$(xsp_stat_delta ack_rejected "$XSP_TMP/s0" "$SERVER")/$(xsp_stat_delta replay_deferred "$XSP_TMP/s0" "$SERVER")
+		[ "$v" = 1/0 ]
+		check_err $? "ack_rejected/replay_deferred moved by $v, want 1/0"
+	fi
+	[ -z "$(ip netns exec "$SERVER" ss -Htn state established "( src $MARKED or dst $MARKED )")" ]
+	check_err $? "a connection from $MARKED got established"
+	long_stop before
+	check_err $? "the connection before ports add lost an echo"
+	log_test "$desc"
 }
 
 # burst BASE: 100 SYNs from the spoofed source, source ports BASE to

@@ -323,7 +323,9 @@ enum xsynproxy_synack {
  *			and bridged SYNs never reach the hook that answers.
  * ACK_REJECTED	ACKs with a valid cookie that the stack would drop
  *			before TCP (martian or reverse-path-failing source,
- *			IPsec inbound policy): left to it, no replay.
+ *			IPsec inbound policy): left to it, no replay; or,
+ *			where the reverse-path check takes the mark
+ *			(src_valid_mark), after a replay it refused too.
  * SYN_NAT		the connection is destination-NATed (DNAT, REDIRECT)
  *			or steered to a socket (TPROXY).
  * SYN_NO_LISTENER	no listening socket: the stack refuses the connection.
