@@ -47,6 +47,7 @@ struct xsp_af {
 	u8		nfproto;
 	int		ct_priority;	/* conntrack's PRE_ROUTING hook */
 	int		nat_priority;	/* NAT's, in PRE_ROUTING */
+	int		ipvs_priority;	/* IPVS's, in LOCAL_IN */
 
 	/*
 	 * Network header at skb->data, at PRE_ROUTING or LOCAL_IN: fills @p

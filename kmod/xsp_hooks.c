@@ -807,6 +807,30 @@ static bool xsp_nat_may_take(const struct xsp_af *af, struct net *net,
 	return false;
 }
 
+/*
+ * Whether IPVS serves virtual services in @net (it hooks LOCAL_IN only
+ * while it has one): it takes their SYNs in LOCAL_IN before our SYN hook,
+ * so no cookie is minted for them, and the segments of their connections
+ * next, addressed to a local address and port that a listener of the
+ * host's may share (a wildcard one).
+ */
+static bool xsp_ipvs_may_take(const struct xsp_af *af, struct net *net)
+{
+	const struct nf_hook_entries *e;
+	struct nf_hook_ops **ops;
+	unsigned int i;
+
+	e = rcu_dereference(*af->hooks(net, NF_INET_LOCAL_IN));
+	if (!e)
+		return false;
+	ops = nf_hook_entries_get_hook_ops(e);
+	for (i = 0; i < e->num_hook_entries; i++)
+		if (ops[i]->priority == af->ipvs_priority &&
+		    ops[i]->hook_ops_type == NF_HOOK_OP_UNDEFINED)
+			return true;
+	return false;
+}
+
 /* Conntrack has yet to look at @skb, and will: not untracked by a rule. */
 static bool xsp_ct_pending(const struct sk_buff *skb)
 {
@@ -1154,8 +1178,13 @@ static unsigned int xsp_ack(struct xsp_net *xn, const struct xsp_af *af,
 			xsp_inc(xn, af->fam, XSYNPROXY_STAT_ACK_DEFERRED);
 			return secpath_exists(skb) ? NF_ACCEPT : NF_DROP;
 		}
-		/* The first segment conntrack has seen, NAT rules to come. */
-		if (xsp_nat_may_take(af, net, skb))
+		/*
+		 * The first segment conntrack has seen, NAT rules to come; or
+		 * IPVS's, in LOCAL_IN. What they leave to the host LOCAL_IN
+		 * drops, where conntrack picked it up (xsp_ack_late()).
+		 */
+		if (xsp_nat_may_take(af, net, skb) ||
+		    xsp_ipvs_may_take(af, net))
 			return NF_ACCEPT;
 		return xsp_ack_forged(xn, af, err);
 	}

@@ -316,6 +316,7 @@ const struct xsp_af xsp_af_inet = {
 	.nfproto		= NFPROTO_IPV4,
 	.ct_priority		= NF_IP_PRI_CONNTRACK,
 	.nat_priority		= NF_IP_PRI_NAT_DST,
+	.ipvs_priority		= NF_IP_PRI_NAT_SRC - 1,
 	.nhlen			= sizeof(struct iphdr),
 	.parse			= xsp4_parse,
 	.dst_local		= xsp4_dst_local,

@@ -486,6 +486,7 @@ const struct xsp_af xsp_af_inet6 = {
 	.nfproto		= NFPROTO_IPV6,
 	.ct_priority		= NF_IP6_PRI_CONNTRACK,
 	.nat_priority		= NF_IP6_PRI_NAT_DST,
+	.ipvs_priority		= NF_IP6_PRI_NAT_SRC - 1,
 	.nhlen			= sizeof(struct ipv6hdr),
 	.parse			= xsp6_parse,
 	.dst_local		= xsp6_dst_local,
