@@ -738,28 +738,40 @@ static struct sk_buff *xsp_build_syn(const struct xsp_af *af,
 }
 
 /*
- * Conntrack's own PRE_ROUTING hook in @net, which runs right after ours;
- * NULL where conntrack does not run there (nft's chains at its priority
- * are not it).
+ * The entry at @priority in @net's @hooknum list that a kernel module
+ * registered (not an nftables chain, not a BPF program), or NULL: how we
+ * find conntrack, NAT and IPVS, whose priorities are fixed.
  */
-static const struct nf_hook_entry *xsp_ct_hook(const struct xsp_af *af,
-					       struct net *net)
+static const struct nf_hook_entry *xsp_hook_find(const struct xsp_af *af,
+						 struct net *net,
+						 unsigned int hooknum,
+						 int priority)
 {
-#if IS_ENABLED(CONFIG_NF_CONNTRACK)
 	const struct nf_hook_entries *e;
 	struct nf_hook_ops **ops;
 	unsigned int i;
 
-	e = rcu_dereference(*af->hooks(net, NF_INET_PRE_ROUTING));
+	e = rcu_dereference(*af->hooks(net, hooknum));
 	if (!e)
 		return NULL;
 	ops = nf_hook_entries_get_hook_ops(e);
 	for (i = 0; i < e->num_hook_entries; i++)
-		if (ops[i]->priority == af->ct_priority &&
-		    ops[i]->hook_ops_type != NF_HOOK_OP_NF_TABLES)
+		if (ops[i]->priority == priority &&
+		    ops[i]->hook_ops_type == NF_HOOK_OP_UNDEFINED)
 			return &e->hooks[i];
-#endif
 	return NULL;
+}
+
+/*
+ * Conntrack's own PRE_ROUTING hook in @net, which runs right after ours;
+ * NULL where conntrack does not run there.
+ */
+static const struct nf_hook_entry *xsp_ct_hook(const struct xsp_af *af,
+					       struct net *net)
+{
+	if (!IS_ENABLED(CONFIG_NF_CONNTRACK))
+		return NULL;
+	return xsp_hook_find(af, net, NF_INET_PRE_ROUTING, af->ct_priority);
 }
 
 /*
@@ -789,20 +801,13 @@ static bool xsp_nat_may_take(const struct xsp_af *af, struct net *net,
 			     const struct sk_buff *skb)
 {
 #if IS_ENABLED(CONFIG_NF_CONNTRACK)
-	const struct nf_hook_entries *e;
 	enum ip_conntrack_info ctinfo;
 	const struct nf_conn *ct;
-	struct nf_hook_ops **ops;
-	unsigned int i;
 
 	ct = nf_ct_get(skb, &ctinfo);
 	if (!ct || nf_ct_is_template(ct) || nf_ct_is_confirmed(ct))
 		return false;
-	e = rcu_dereference(*af->hooks(net, NF_INET_PRE_ROUTING));
-	ops = nf_hook_entries_get_hook_ops(e);
-	for (i = 0; i < e->num_hook_entries; i++)
-		if (ops[i]->priority == af->nat_priority)
-			return true;
+	return xsp_hook_find(af, net, NF_INET_PRE_ROUTING, af->nat_priority);
 #endif
 	return false;
 }
@@ -816,19 +821,7 @@ static bool xsp_nat_may_take(const struct xsp_af *af, struct net *net,
  */
 static bool xsp_ipvs_may_take(const struct xsp_af *af, struct net *net)
 {
-	const struct nf_hook_entries *e;
-	struct nf_hook_ops **ops;
-	unsigned int i;
-
-	e = rcu_dereference(*af->hooks(net, NF_INET_LOCAL_IN));
-	if (!e)
-		return false;
-	ops = nf_hook_entries_get_hook_ops(e);
-	for (i = 0; i < e->num_hook_entries; i++)
-		if (ops[i]->priority == af->ipvs_priority &&
-		    ops[i]->hook_ops_type == NF_HOOK_OP_UNDEFINED)
-			return true;
-	return false;
+	return xsp_hook_find(af, net, NF_INET_LOCAL_IN, af->ipvs_priority);
 }
 
 /* Conntrack has yet to look at @skb, and will: not untracked by a rule. */
