@@ -28,9 +28,10 @@
  * LOCAL_IN, as above:
  *   a rebuilt SYN about to reach TCP -> this CPU arms a rewrite for the
  *               SYN-ACK TCP will send for it.
- *   an ACK PRE_ROUTING left to NAT (conntrack's pickup of a connection
- *   it had no entry for, in a namespace with NAT rules) that NAT left to
- *   this host, with no socket and a wrong cookie -> dropped as forged.
+ *   an ACK PRE_ROUTING left to NAT or IPVS (conntrack's pickup of a
+ *   connection it had no entry for, in a namespace with NAT rules or
+ *   IPVS services) that they left to this host, with no socket and a
+ *   wrong cookie -> dropped as forged.
  * LOCAL_OUT, before conntrack:
  *   that SYN-ACK -> the request socket takes the cookie as snt_isn, and
  *               the window scale, ECN, timestamp offset and SYN-ACK time
@@ -1283,7 +1284,8 @@ static unsigned int xsp_deliver_armed(const struct xsp_af *af,
 
 /*
  * LOCAL_IN: an ACK conntrack picked up at this segment, which PRE_ROUTING
- * left to NAT (xsp_nat_may_take()) and NAT left to this host. With no
+ * left to NAT or IPVS (xsp_nat_may_take(), xsp_ipvs_may_take()) and they
+ * left to this host. With no
  * socket for it, a listener, and a cookie that does not check, it is the
  * forged ACK PRE_ROUTING drops where no NAT follows: dropped here, before
  * conntrack confirms an entry for it. Anything else is the stack's.

@@ -142,19 +142,10 @@ setup()
 		wait_for ip netns exec "$HOST" ping -c1 -W1 $CONT_IP
 }
 
-# peers_from ADDR N: the container saw N connections, all from ADDR
-# (socat writes an IPv6 peer in full, in brackets).
+# peers_from ADDR N: the container saw N connections, all from ADDR.
 peers_from()
 {
-	local got want=$1
-
-	[ "$XSP_FAMILY" = 6 ] &&
-		want=[$(python3 -c "import ipaddress; print(ipaddress.ip_address('$1').exploded)")]
-
-	got=$(sort "$XSP_TMP/peers" 2>/dev/null | uniq -c | awk '{print $2 "x" $1}' | xargs)
-	[ "$got" = "${want}x$2" ] && return 0
-	echo "the container saw connections from: ${got:-nobody}, not $2 from $1"
-	return 1
+	xsp_peers_from container "$@"
 }
 
 # dnat_case nft|iptables-legacy: a connection open before ports add 8080

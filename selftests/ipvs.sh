@@ -111,19 +111,6 @@ NFT
 		wait_for ip netns exec "$HOST" ping -c1 -W1 $REAL
 }
 
-# peers N: the real server saw N connections, all from the client.
-peers()
-{
-	local got want=$CLIENT_IP
-
-	[ "$XSP_FAMILY" = 6 ] &&
-		want=[$(python3 -c "import ipaddress; print(ipaddress.ip_address('$CLIENT_IP').exploded)")]
-	got=$(sort "$XSP_TMP/peers" 2>/dev/null | uniq -c | awk '{print $2 "x" $1}' | xargs)
-	[ "$got" = "${want}x$1" ] && return 0
-	echo "the real server saw connections from: ${got:-nobody}, not $1 from $CLIENT_IP"
-	return 1
-}
-
 # ipvs_case DESC [conntrack]
 ipvs_case()
 {
@@ -141,7 +128,7 @@ ipvs_case()
 	check_err $? "the connection through IPVS died after ports add"
 	msg=$(tcp_echoes "$CLIENT" "$VIP_HOST" $PORT 5)
 	check_err $? "protected: $msg"
-	msg=$(peers 11)
+	msg=$(xsp_peers_from "real server" $CLIENT_IP 11)
 	check_err $? "$msg"
 	for c in syn_answered cookie_invalid cookie_stale ack_rejected; do
 		v=$(xsp_stat_delta $c "$XSP_TMP/s0" "$HOST")

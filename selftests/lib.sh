@@ -162,8 +162,8 @@ log_info()
 # $XSP_FAMILIES when that is set (XSP_FAMILIES=6: the IPv6 runs only), and
 # of those only the ones in $XSP_TESTS when that is set (a developer's
 # shortcut: XSP_TESTS=test_zone tools/vm/run -- selftests/run_tests.sh
-# conntrack.sh), then exit with the KSFT code. A script's family_vars function, when it has
-# one, is called at the start of each family's run. Each test gets an
+# conntrack.sh), then exit with the KSFT code. A script's family_vars
+# function, when it has one, is called at the start of each family's run. Each test gets an
 # empty XSP_TMP, and its time is logged.
 run_tests()
 {
@@ -405,6 +405,21 @@ xsp_ack_flood()
 	check_err $? "of $recv forged ACKs $invalid counted invalid"
 	[ "$c1" -le "$c0" ]
 	check_err $? "conntrack grew from $c0 to $c1"
+}
+
+# xsp_peers_from WHO ADDR N: the echo server that logs each peer's address
+# to $XSP_TMP/peers (WHO, for the message) saw N connections, all from ADDR
+# (socat writes an IPv6 peer in full, in brackets).
+xsp_peers_from()
+{
+	local got want=$2
+
+	[ "$XSP_FAMILY" = 6 ] &&
+		want=[$(python3 -c "import ipaddress; print(ipaddress.ip_address('$2').exploded)")]
+	got=$(sort "$XSP_TMP/peers" 2>/dev/null | uniq -c | awk '{print $2 "x" $1}' | xargs)
+	[ "$got" = "${want}x$3" ] && return 0
+	echo "the $1 saw connections from: ${got:-nobody}, not $3 from $2"
+	return 1
 }
 
 # client_drops_rsts NETNS: the namespace's kernel sends no RST, so that it
