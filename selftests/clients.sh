@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Real clients through protected ports: curl, socat, iperf3 (both
-# directions), Python sockets. The server's sockets must show what was
-# negotiated, and the wire must show no sequence translation.
+# directions), Python sockets, a TCP Fast Open client. The server's sockets
+# must show what was negotiated, and the wire must show no sequence
+# translation.
 source "$(dirname "$0")/lib.sh"
 
 FAMILIES="4 6"
@@ -15,6 +16,7 @@ TESTS="
 	test_ss_options
 	test_no_translation
 	test_port_reuse
+	test_fastopen
 	test_dual_stack
 "
 
@@ -213,6 +215,106 @@ PY
 	[ "$d" = 2 ]
 	check_err $? "syn_to_socket moved by $d, not 2 (the SYNs that met TIME_WAIT)"
 	log_test "source port reused against the server's TIME_WAIT socket"
+}
+
+# tcpext NETNS NAME: TCP extended counter NAME of NETNS (/proc/net/netstat).
+tcpext()
+{
+	ip netns exec "$1" awk -v n="$2" '$1 == "TcpExt:" {
+		if (!h) { for (i = 2; i <= NF; i++) f[i] = $i; h = 1; next }
+		for (i = 2; i <= NF; i++) if (f[i] == n) print $i }' /proc/net/netstat
+}
+
+# tfo_echoes N: N echo connections to port 7020 from a TCP Fast Open client
+# (the request in the SYN when it holds a cookie); how many came back whole.
+tfo_echoes()
+{
+	ip netns exec "$CLIENT" python3 - "$SERVER_IP" "$1" <<'PY'
+import os, socket, sys
+host, n, ok = sys.argv[1], int(sys.argv[2]), 0
+for i in range(n):
+    data = b"tfo%d " % i + os.urandom(300)
+    s = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    try:
+        # blocking: connects, with the data in the SYN when it can
+        s.sendto(data, socket.MSG_FASTOPEN, (host, 7020))
+        s.settimeout(20)
+        s.shutdown(socket.SHUT_WR)
+        got = b""
+        while True:
+            b = s.recv(4096)
+            if not b:
+                break
+            got += b
+        ok += got == data
+    except OSError as e:
+        print("# connection %d: %s" % (i, e))
+    s.close()
+print(ok)
+PY
+}
+
+# TCP Fast Open clients. The cookie SYN-ACK carries no Fast Open cookie and
+# acknowledges the SYN only, as the kernel's own cookies do: a client that
+# holds a cookie from before sends its data in the SYN, sees it
+# unacknowledged (TCPFastOpenActiveFail) and sends it again after the
+# handshake, whole and once; the listener never takes data from a SYN (the
+# replayed SYN has neither data nor the option). Unprotected again, the
+# same client and listener are back to data in the SYN.
+test_fastopen()
+{
+	local ns n msg tfo fail
+
+	setup || { check_err 1 "setup"; log_test "TCP Fast Open"; return; }
+	for ns in "$CLIENT" "$SERVER"; do
+		ip netns exec "$ns" sysctl -qw net.ipv4.tcp_fastopen=3
+	done
+	# a Fast Open listener (queue of 16) echoing each connection
+	bg "$SERVER" python3 -c '
+import socket, sys, threading
+def echo(c):
+    with c:
+        while True:
+            b = c.recv(4096)
+            if not b:
+                break
+            c.sendall(b)
+fam = socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET
+l = socket.socket(fam)
+l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+l.setsockopt(socket.IPPROTO_TCP, socket.TCP_FASTOPEN, 16)
+l.bind((sys.argv[1], 7020))
+l.listen(128)
+while True:
+    threading.Thread(target=echo, args=(l.accept()[0],), daemon=True).start()
+' "$SERVER_IP"
+	wait_listen "$SERVER" 7020
+	# unprotected: the first connection fetches a cookie, the others use it
+	tfo=$(tcpext "$SERVER" TCPFastOpenPassive)
+	n=$(tfo_echoes 3)
+	[ "$n" = 3 ] && [ "$(tcpext "$SERVER" TCPFastOpenPassive)" = $((tfo + 2)) ]
+	check_err $? "unprotected: $n of 3 echoes, TCPFastOpenPassive +$(($(tcpext "$SERVER" TCPFastOpenPassive) - tfo)), not 2"
+
+	synctl -n "$SERVER" ports add 7020
+	synctl -n "$SERVER" -j stats >"$XSP_TMP/stats1"
+	tfo=$(tcpext "$SERVER" TCPFastOpenPassive)
+	fail=$(tcpext "$CLIENT" TCPFastOpenActiveFail)
+	n=$(tfo_echoes 5)
+	[ "$n" = 5 ]
+	check_err $? "protected: $n of 5 Fast Open echoes came back whole"
+	[ "$(tcpext "$CLIENT" TCPFastOpenActiveFail)" = $((fail + 5)) ] &&
+		[ "$(tcpext "$SERVER" TCPFastOpenPassive)" = "$tfo" ]
+	check_err $? "protected: client TCPFastOpenActiveFail +$(($(tcpext "$CLIENT" TCPFastOpenActiveFail) - fail)) (not 5), server TCPFastOpenPassive +$(($(tcpext "$SERVER" TCPFastOpenPassive) - tfo)) (not 0)"
+	msg=$(xsp_expect_moved "$SERVER" "$XSP_TMP/stats1" 5 syn_recv \
+		syn_answered ack_recv cookie_valid syn_replayed synack_rewritten)
+	check_err $? "$msg"
+
+	synctl -n "$SERVER" ports del 7020
+	tfo=$(tcpext "$SERVER" TCPFastOpenPassive)
+	n=$(tfo_echoes 2)
+	[ "$n" = 2 ] && [ "$(tcpext "$SERVER" TCPFastOpenPassive)" = $((tfo + 2)) ]
+	check_err $? "unprotected again: $n of 2 echoes, TCPFastOpenPassive +$(($(tcpext "$SERVER" TCPFastOpenPassive) - tfo)), not 2"
+	log_test "TCP Fast Open client: data in the SYN sent again after the cookie handshake, Fast Open back when unprotected"
 }
 
 # fam_delta FAMILY NAME: growth of one family's counter since stats0.

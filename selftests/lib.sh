@@ -539,6 +539,27 @@ bg()
 	XSP_BG_PID=$!
 }
 
+# xsp_cap_start NETNS IFACE FILTER: capture on IFACE in NETNS, from when
+# tcpdump says it listens; xsp_cap_stop ends the capture, leaves it as text
+# in $XSP_TMP/cap.txt and prints how many packets it holds. One at a time.
+xsp_cap_start()
+{
+	rm -f "$XSP_TMP/cap.err"
+	bg "$1" tcpdump -i "$2" -nn -U -w "$XSP_TMP/cap.pcap" "$3" \
+		2>"$XSP_TMP/cap.err"
+	XSP_CAP_PID=$XSP_BG_PID
+	wait_for grep -q listening "$XSP_TMP/cap.err"
+}
+
+xsp_cap_stop()
+{
+	sleep 1
+	kill "$XSP_CAP_PID" 2>/dev/null
+	wait "$XSP_CAP_PID" 2>/dev/null
+	tcpdump -r "$XSP_TMP/cap.pcap" -nn 2>/dev/null >"$XSP_TMP/cap.txt"
+	wc -l <"$XSP_TMP/cap.txt"
+}
+
 # --- long-lived connections and counter sets (topology tests) --------------
 
 # long_conn_open NETNS HOST PORT: open a connection from NETNS to an echo

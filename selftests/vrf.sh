@@ -89,23 +89,17 @@ NFT
 	ip netns exec "$SERVER" sysctl -qw net.netfilter.nf_conntrack_tcp_be_liberal=0
 }
 
-# cap_start: capture SYN-ACKs and resets on the client's link.
+# cap_start: capture SYN-ACKs and resets on the client's link; cap_stop
+# ends it; cap_count REGEX counts matching packets.
 cap_start()
 {
-	rm -f "$XSP_TMP/cap.err"
-	bg "$CLIENT" tcpdump -i veth-c -nn -U -w "$XSP_TMP/cap.pcap" \
-		"tcp port 443 and $(tcp_flags_is '& (tcp-syn|tcp-rst) != 0')" 2>"$XSP_TMP/cap.err"
-	XSP_CAP_PID=$XSP_BG_PID
-	wait_for grep -q listening "$XSP_TMP/cap.err"
+	xsp_cap_start "$CLIENT" veth-c \
+		"tcp port 443 and $(tcp_flags_is '& (tcp-syn|tcp-rst) != 0')"
 }
 
-# cap_stop: end the capture; cap_count REGEX counts matching packets.
 cap_stop()
 {
-	sleep 1
-	kill "$XSP_CAP_PID" 2>/dev/null
-	wait "$XSP_CAP_PID" 2>/dev/null
-	tcpdump -r "$XSP_TMP/cap.pcap" -nn 2>/dev/null >"$XSP_TMP/cap.txt"
+	xsp_cap_stop >/dev/null
 }
 
 cap_count()
