@@ -951,6 +951,15 @@ static unsigned int xsp_replay(struct xsp_net *xn, const struct xsp_af *af,
 		xsp_ct_template_put(tmpl);
 		return xsp_step_aside(xn, af, XSYNPROXY_STAT_ACK_REJECTED);
 	}
+	/*
+	 * A hook's NF_DROP before our LOCAL_IN hook (a PREROUTING or INPUT
+	 * rule) comes back negative through NF_HOOK(); a queued SYN, or one
+	 * a queue dropped, comes back 0. Nothing will reach TCP: no pending
+	 * entry, the ACK goes as after a failed replay and the client's next
+	 * segment replays again.
+	 */
+	if (!delivered && ret < 0)
+		goto failed;
 	if (!delivered) {
 		/*
 		 * Queued on its way (NFQUEUE, IPsec, another CPU's backlog):

@@ -41,9 +41,16 @@
 #   pre_mark_rpf_lost the same, the mark rule flushed between a SYN (by
 #                    hand, scapy) and its ACK: the ACK is refused on its
 #                    reverse path, the client gets no reset, nothing gets
-#                    established, loaded or not; IPv4's module replays the
-#                    SYN, sees the stack refuse it too and steps aside
-#                    (ack_rejected 1, replay_deferred 0).
+#                    established, loaded or not; the module replays the
+#                    SYN and sees it refused too: IPv4's input route
+#                    refuses it and the module steps aside (ack_rejected
+#                    1), IPv6's fib rule drops it and the ACK is dropped
+#                    (replay_failed 1); replay_deferred 0 in both.
+#   ban_between      a source banned in INPUT between its SYN (by hand,
+#                    scapy) and its ACK: the ACK is dropped, no reset,
+#                    nothing established, loaded or not; the module's
+#                    replayed SYN is dropped by the ban too (replay_failed
+#                    1, replay_deferred 0).
 #   ct_limit         `ct state new limit rate` in INPUT: the module answers
 #                    only the SYNs the rule lets in (a spoofed hping3 burst).
 # Each runs the same probe with the port unprotected first (module loaded,
@@ -72,6 +79,7 @@ TESTS="
 	test_pre_invalid_strict
 	test_pre_mark_rpf
 	test_pre_mark_rpf_lost
+	test_ban_between
 	test_ct_limit
 "
 
@@ -435,21 +443,25 @@ test_pre_mark_rpf()
 	log_test "$desc"
 }
 
-# mark_lost_probe: from MARKED, a SYN by hand; once its SYN-ACK is back,
-# the mark rule goes (flushed), then the ACK. Prints the flags of what
-# answered the SYN and the ACK ("none" for nothing) and puts the rule back.
-mark_lost_probe()
+# between_probe SRC NFT_ARGS...: from SRC, a SYN by hand; once its SYN-ACK
+# is back, `nft NFT_ARGS...` on the server, then the ACK. Prints the flags
+# of what answered the SYN and the ACK ("none" for nothing).
+between_probe()
 {
-	SERVER=$SERVER SERVER_IP=$SERVER_IP PORT=$PORT MARKED=$MARKED \
+	local src=$1
+
+	shift
+	SERVER=$SERVER SERVER_IP=$SERVER_IP PORT=$PORT SRC=$src \
 		PYTHONPATH=$XSP_SELFTESTS \
 		ip netns exec "$CLIENT" python3 -c '
 import os
 import random
+import sys
 import xsp_scapy as x
 from scapy.layers.inet import TCP
 from scapy.sendrecv import sr1
 
-src, port = os.environ["MARKED"], int(os.environ["PORT"])
+src, port = os.environ["SRC"], int(os.environ["PORT"])
 sp, isn = x.sport(), random.randint(0, 2**32 - 1)
 sa = sr1(x.ip(src=src) / TCP(sport=sp, dport=port, seq=isn, flags="S",
                              options=[("MSS", 1460)], window=64240),
@@ -457,25 +469,33 @@ sa = sr1(x.ip(src=src) / TCP(sport=sp, dport=port, seq=isn, flags="S",
 if sa is None or not sa.haslayer(TCP):
     print("none none")
 else:
-    x.server(["nft", "flush", "chain", "inet", "pre", "set_mark"])
+    x.server(["nft"] + sys.argv[1:])
     r = sr1(x.ip(src=src) / TCP(sport=sp, dport=port, seq=isn + 1,
                                 ack=sa[TCP].seq + 1, flags="A",
                                 window=65535), timeout=3)
     print(sa[TCP].flags, r[TCP].flags if r is not None and r.haslayer(TCP)
           else "none")
-'
+' "$@"
+}
+
+# mark_lost_probe: between_probe from MARKED with the mark rule flushed
+# between the SYN and the ACK; puts the rule back.
+mark_lost_probe()
+{
+	between_probe $MARKED flush chain inet pre set_mark
 	ip netns exec "$SERVER" nft add rule inet pre set_mark \
 		iifname '"veth-s"' meta mark set 1
 }
 
 # The mark gone between a SYN and its ACK: loaded or not, the stack
 # refuses the ACK on its reverse path and the client gets no reset. The
-# module replays the SYN (its check before mangle cannot judge), sees the
-# stack refuse it as well and steps aside: ack_rejected, nothing held back.
+# module replays the SYN (its check before mangle cannot judge) and sees
+# the stack refuse it as well: IPv4 steps aside (ack_rejected), IPv6's
+# replayed SYN is dropped by a rule (replay_failed); nothing held back.
 test_pre_mark_rpf_lost()
 {
 	local desc="PREROUTING mangle mark gone before the ACK: refused on the reverse path as without the module"
-	local r0 r1 r2 v
+	local r0 r1 r2 v c
 
 	mark_rpf_setup || { check_err 1 "setup"; log_test "$desc"; return; }
 	client_drops_rsts "$CLIENT"
@@ -494,11 +514,14 @@ test_pre_mark_rpf_lost()
 	v=$(xsp_stat_delta syn_answered "$XSP_TMP/s0" "$SERVER")
 	[ "${v:-?}" = 1 ]
 	check_err $? "syn_answered moved by ${v:-?}, want 1"
-	if [ "$XSP_FAMILY" = 4 ]; then
-		v=$(xsp_stat_delta ack_rejected "$XSP_TMP/s0" "$SERVER")/$(xsp_stat_delta replay_deferred "$XSP_TMP/s0" "$SERVER")
-		[ "$v" = 1/0 ]
-		check_err $? "ack_rejected/replay_deferred moved by $v, want 1/0"
-	fi
+	# IPv4: the input route refuses the replayed SYN, the ACK is left to
+	# the stack; IPv6: nft's fib rule drops the replayed SYN, the ACK goes
+	# as after a failed replay. Neither is held back as queued.
+	c=ack_rejected
+	[ "$XSP_FAMILY" = 6 ] && c=replay_failed
+	v=$(xsp_stat_delta $c "$XSP_TMP/s0" "$SERVER")/$(xsp_stat_delta replay_deferred "$XSP_TMP/s0" "$SERVER")
+	[ "$v" = 1/0 ]
+	check_err $? "$c/replay_deferred moved by $v, want 1/0"
 	[ -z "$(ip netns exec "$SERVER" ss -Htn state established "( src $MARKED or dst $MARKED )")" ]
 	check_err $? "a connection from $MARKED got established"
 	long_stop before
@@ -537,6 +560,47 @@ synacks_to()
 	cap_read wire "$1" "$2" | awk -v b="$3" '{
 		n = split($5, a, "."); p = a[n] + 0
 		if (p >= b && p < b + 100) print p }' | sort -u | wc -l
+}
+
+# A source banned between its SYN and its ACK (fail2ban acting on a log
+# line): loaded or not, the ban drops the ACK, no reset comes back and
+# nothing gets established. The module replays the SYN, which the ban
+# drops too: replay_failed, nothing held back as queued.
+test_ban_between()
+{
+	local desc="INPUT ban between a SYN and its ACK: the ACK dropped as without the module, replay_failed"
+	local ruleset v
+
+	ruleset="
+table inet f2b {
+	set banned { type $ADDR_TYPE; }
+	chain input {
+		type filter hook input priority filter; policy accept;
+		$NFT_IP saddr @banned counter drop
+	}
+}"
+	setup "$ruleset" || { check_err 1 "setup"; log_test "$desc"; return; }
+	client_drops_rsts "$CLIENT"
+	v=$(between_probe $BANNED add element inet f2b banned "{ $BANNED }")
+	log_info "unprotected: SYN answered with ${v% *}, ACK with ${v#* }"
+	[[ $v == SA* && ${v#* } == none ]]
+	check_err $? "unprotected: SYN and ACK answered with $v"
+	ip netns exec "$SERVER" nft flush set inet f2b banned
+	protect || { check_err 1 "ports add"; log_test "$desc"; return; }
+	v=$(between_probe $BANNED add element inet f2b banned "{ $BANNED }")
+	log_info "protected: SYN answered with ${v% *}, ACK with ${v#* }; counters: $(xsp_stats_changed "$XSP_TMP/s0" "$SERVER")"
+	[[ $v == SA* && ${v#* } == none ]]
+	check_err $? "protected: SYN and ACK answered with $v"
+	v=$(xsp_stat_delta syn_replayed "$XSP_TMP/s0" "$SERVER")/$(xsp_stat_delta replay_failed "$XSP_TMP/s0" "$SERVER")/$(xsp_stat_delta replay_deferred "$XSP_TMP/s0" "$SERVER")
+	[ "$v" = 1/1/0 ]
+	check_err $? "syn_replayed/replay_failed/replay_deferred moved by $v, want 1/1/0"
+	[ -z "$(ip netns exec "$SERVER" ss -Htn "( src $BANNED or dst $BANNED )")" ]
+	check_err $? "the banned source has a socket on the server"
+	conns 3
+	check_err $? "other clients failed to connect"
+	long_stop before
+	check_err $? "the connection before ports add lost an echo"
+	log_test "$desc"
 }
 
 test_ct_limit()

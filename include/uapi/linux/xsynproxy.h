@@ -307,8 +307,9 @@ enum xsynproxy_synack {
  * ACK_RECV and the cookie counters count ACKs to a local listener only.
  * REPLAY_FAILED	replays after which no request socket with the
  *			cookie ISN existed (accept queue full, syncookies
- *			mode, listener gone): the client retransmits and a
- *			later segment replays again.
+ *			mode, listener gone, a rule dropped the replayed
+ *			SYN): the client retransmits and a later segment
+ *			replays again.
  * SYN_TO_SOCKET	SYNs left to the stack because a socket already
  *			holds their 4-tuple (TIME_WAIT, established, request):
  *			the stack decides, as without the module.
