@@ -591,6 +591,20 @@ static int xsp_send_synack(struct xsp_net *xn, const struct xsp_af *af,
 	return skb == syn;
 }
 
+/*
+ * A packet whose sockets are another namespace's. ipvlan's L3S mode routes
+ * a slave's packets in the slave's namespace, with the slave's local
+ * route, but runs them through PRE_ROUTING and LOCAL_IN of the master's,
+ * where ipvlan's own LOCAL_IN hook, last, moves them to the slave; TCP
+ * then looks them up there. This namespace's listener is not theirs.
+ */
+static bool xsp_dst_elsewhere(const struct sk_buff *skb, const struct net *net)
+{
+	const struct dst_entry *dst = skb_dst(skb);
+
+	return dst && dst->dev && !net_eq(dev_net(dst->dev), net);
+}
+
 static unsigned int xsp_step_aside(struct xsp_net *xn, const struct xsp_af *af,
 				   enum xsynproxy_stat why)
 {
@@ -637,8 +651,12 @@ static unsigned int xsp_syn(struct xsp_net *xn, const struct xsp_af *af,
 				      XSYNPROXY_STAT_SYN_TO_SOCKET);
 	if (xsp_nated(skb))
 		return xsp_step_aside(xn, af, XSYNPROXY_STAT_SYN_NAT);
-	/* tcp_v[46]_conn_request() refuses broadcast and multicast. */
-	if (af->route_input(skb, state->in, p) != XSP_ROUTE_LOCAL)
+	/*
+	 * tcp_v[46]_conn_request() refuses broadcast and multicast; a SYN
+	 * another namespace's TCP will get is not ours to answer.
+	 */
+	if (af->route_input(skb, state->in, p) != XSP_ROUTE_LOCAL ||
+	    xsp_dst_elsewhere(skb, net))
 		return xsp_step_aside(xn, af, XSYNPROXY_STAT_SYN_NOT_LOCAL);
 	if (nf_checksum(skb, state->hook, p->thoff, IPPROTO_TCP, af->family)) {
 		xsp_inc(xn, af->fam, XSYNPROXY_STAT_SYN_BAD_CSUM);
@@ -1311,7 +1329,7 @@ static unsigned int xsp_ack_late(struct xsp_net *xn, const struct xsp_af *af,
 	int err;
 
 	if (READ_ONCE(net->ipv4.sysctl_tcp_syncookies) == 2 || skb->sk ||
-	    xsp_tuple_has_socket(af, net, p))
+	    xsp_dst_elsewhere(skb, net) || xsp_tuple_has_socket(af, net, p))
 		return NF_ACCEPT;
 	if (!xsp_ack_listener(af, net, skb, p))
 		return NF_ACCEPT;

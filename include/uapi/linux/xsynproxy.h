@@ -320,8 +320,11 @@ enum xsynproxy_synack {
  * module (answers, forwards, refuses or drops them).
  *
  * SYN_NOT_LOCAL	the destination is a local broadcast or multicast
- *			address (the stack never answers those). Forwarded
- *			and bridged SYNs never reach the hook that answers.
+ *			address (the stack never answers those), or TCP
+ *			takes the SYN in another namespace (an ipvlan L3S
+ *			slave's, routed there, run through this one's
+ *			hooks). Forwarded and bridged SYNs never reach the
+ *			hook that answers.
  * ACK_REJECTED	ACKs with a valid cookie that the stack would drop
  *			before TCP (martian or reverse-path-failing source,
  *			IPsec inbound policy): left to it, no replay; or,
